@@ -1,0 +1,66 @@
+# mod_bits: build with apxs, unit tests with check, integration tests with
+# Apache::Test.  `make run` and `make test` install their Debian packages
+# first when run as root on a machine that lacks them.
+
+APXS     ?= apxs
+CC       ?= cc
+WARN      = -Wall -Wextra -Werror
+SANITIZE  = -fsanitize=address,undefined -fno-omit-frame-pointer
+comma    := ,
+
+MODULE    = .libs/mod_bits.so
+SRCS      = mod_bits.c $(wildcard src/*.c)
+HDRS      = $(wildcard include/*.h)
+# The APR-only core: linked into the check unit tests without httpd.
+CORE_SRCS = src/bits_protocol.c src/bits_guid.c src/bits_path.c \
+            src/bits_session.c src/bits_lock.c src/bits_fileio.c
+UNIT_BIN  = t/unit/check_main
+
+.PHONY: all deps unit itest test run stop demo bench install clean
+
+all: $(MODULE)
+
+deps:
+	@scripts/install-deps.sh
+
+$(MODULE): $(SRCS) $(HDRS)
+	$(APXS) -c -I include $(addprefix -Wc$(comma),$(WARN)) -o mod_bits.la \
+	    $(SRCS) $$(pkg-config --libs libcurl)
+
+$(UNIT_BIN): $(wildcard t/unit/*.c) $(CORE_SRCS) $(HDRS)
+	$(CC) $(WARN) -g $(SANITIZE) -Iinclude \
+	    $$(pkg-config --cflags check apr-1) -o $@ \
+	    $(wildcard t/unit/*.c) $(CORE_SRCS) \
+	    $$(pkg-config --libs check apr-1)
+
+unit: $(UNIT_BIN)
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	    ./$(UNIT_BIN)
+
+itest: $(MODULE)
+	t/run-itest.sh $(APXS)
+
+test: deps
+	$(MAKE) all
+	$(MAKE) unit
+	$(MAKE) itest
+
+run: deps
+	$(MAKE) all
+	scripts/run-local.sh start
+
+stop:
+	scripts/run-local.sh stop
+
+demo:
+	scripts/run-local.sh demo
+
+install: $(MODULE)
+	$(APXS) -i -n bits $(MODULE)
+	install -m 0644 conf/bits.load /etc/apache2/mods-available/bits.load
+	install -m 0644 conf/bits.conf /etc/apache2/mods-available/bits.conf
+
+clean:
+	rm -rf .libs src/.libs *.la *.lo *.slo *.o src/*.lo src/*.slo src/*.o \
+	    $(UNIT_BIN) run/
+	-t/run-itest.sh clean

@@ -1,0 +1,29 @@
+/* Per-directory configuration of mod_bits (one field per directive). */
+#ifndef BITS_CONFIG_H
+#define BITS_CONFIG_H
+
+#include <apr_pools.h>
+#include <apr_time.h>
+
+#define BITS_UNSET (-1)
+
+#define BITS_DEFAULT_SESSION_TIMEOUT   1209600   /* s, 14 days (IIS) */
+#define BITS_DEFAULT_FALLBACK_TIMEOUT  86400     /* s, 1 day (IIS) */
+#define BITS_DEFAULT_LOCK_TIMEOUT      10        /* s, wait for a busy session */
+
+typedef struct {
+    int enabled;               /* BITSUploadEnabled: BITS_UNSET / 0 / 1 */
+    const char *root_dir;      /* <Directory> where BITSUploadEnabled was set */
+    const char *root_url;      /* or the <Location> URL prefix */
+    const char *session_dir;   /* BITSSessionDirectory, NULL = <root>/BITS-Sessions */
+    apr_int64_t session_timeout;   /* s */
+    apr_off_t max_upload;      /* BITSMaximumUploadSize; -2 unset, -1 unlimited */
+    int allow_overwrites;
+    int notify_type;           /* BITSServerNotificationType (issue #3) */
+    const char *notify_url;
+    const char *host_id;       /* BITSHostId (web farms) */
+    apr_int64_t host_id_fallback;  /* s */
+    apr_int64_t lock_timeout;  /* BITSLockTimeout, s */
+} bits_dir_conf;
+
+#endif

@@ -1,0 +1,28 @@
+/* Shared by the httpd glue files only (never by the APR-only core). */
+#ifndef BITS_PRIVATE_H
+#define BITS_PRIVATE_H
+
+#include <httpd.h>
+#include <http_config.h>
+#include <http_log.h>
+#include "bits_config.h"
+#include "bits_lock.h"
+
+APLOG_USE_MODULE(bits);
+extern module AP_MODULE_DECLARE_DATA bits_module;
+
+/* The BITS_POST method number, registered in post_config. */
+extern int bits_method_number;
+/* This child's session claim table, built in child_init. */
+extern bits_claims_t *bits_child_claims;
+
+#define BITS_HANDLER_NAME "bits-upload"
+
+/* src/bits_handler.c */
+int bits_handle_request(request_rec *r, const bits_dir_conf *conf);
+/* src/bits_location.c */
+const char *bits_location_root(request_rec *r, const bits_dir_conf *conf);
+const char *bits_session_root(request_rec *r, const bits_dir_conf *conf,
+                              const char *root);
+
+#endif

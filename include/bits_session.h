@@ -1,0 +1,97 @@
+/* The session record and its on-disk store (§6.2, §8.3).
+ *
+ * Layout under the session root (default <location dir>/BITS-Sessions):
+ *   Requests/<ID>/state            versioned key=value record, replaced atomically
+ *   Requests/<ID>/requestfile.bin  the upload, written at offsets
+ *   Requests/<ID>/lock             per-session lock file (see bits_lock.h)
+ *   Replies/<ID>/responsefile.bin  reply of the server application (types 1/2)
+ * A closed/cancelled/expired session keeps only its state (the tombstone)
+ * and lock file.  APR only (unit-tested). */
+#ifndef BITS_SESSION_H
+#define BITS_SESSION_H
+
+#include <apr_pools.h>
+#include <apr_time.h>
+#include <apr_file_io.h>
+#include "bits_guid.h"
+#include "bits_protocol.h"
+
+#define BITS_SESSION_DIRNAME   "BITS-Sessions"
+#define BITS_REQUESTS_DIR      "Requests"
+#define BITS_REPLIES_DIR       "Replies"
+#define BITS_STATE_FILE        "state"
+#define BITS_REQUEST_FILE      "requestfile.bin"
+#define BITS_RESPONSE_FILE     "responsefile.bin"
+#define BITS_LOCK_FILE         "lock"
+
+typedef enum {
+    BITS_STATE_RECEIVING = 0,
+    BITS_STATE_COMPLETING,
+    BITS_STATE_DONE,
+    BITS_STATE_REFUSED,
+    BITS_STATE_CLOSED,
+    BITS_STATE_CANCELLED,
+    BITS_STATE_EXPIRED
+} bits_state_t;
+
+#define bits_state_is_terminal(s) ((s) >= BITS_STATE_CLOSED)
+
+typedef struct {
+    char id[BITS_GUID_LEN + 1];
+    bits_state_t state;
+    const char *owner;        /* r->user at Create-Session, "" if anonymous */
+    const char *dest_url;     /* absolute URL as addressed at Create-Session */
+    const char *dest_path;    /* confined file-system destination */
+    int notify_type;          /* config snapshot (§6.2) */
+    const char *notify_url;
+    int allow_overwrites;
+    apr_off_t max_upload;     /* -1 = unlimited */
+    apr_off_t total;          /* -1 = unknown (no fragment yet) */
+    apr_off_t received;       /* contiguous bytes durably held */
+    int copy_to_dest;
+    int published;
+    apr_ino_t publish_ino;    /* inode placed at dest_path (0 = none yet) */
+    bits_ack_t final_ack;     /* cached completion outcome (status 0 = none) */
+    const char *reply_url;
+    int static_reply;
+    apr_time_t created;
+    apr_time_t last_activity;
+} bits_session_t;
+
+const char *bits_state_name(bits_state_t s);
+
+/* Serialises / parses the state file text.  Parsing is strict about the
+ * version line and known keys' values; unknown keys are ignored. */
+const char *bits_session_serialize(const bits_session_t *s, apr_pool_t *p);
+apr_status_t bits_session_parse(bits_session_t *s, const char *text,
+                                apr_size_t len, apr_pool_t *p);
+
+/* Paths of a session's files. */
+const char *bits_session_dir(const char *root, const char *id, apr_pool_t *p);
+const char *bits_session_file(const char *root, const char *id,
+                              const char *name, apr_pool_t *p);
+const char *bits_reply_dir(const char *root, const char *id, apr_pool_t *p);
+
+/* Creates Requests/<ID>/ (refusing symlinks on the way) and an empty
+ * request file; does not write the state. */
+apr_status_t bits_session_create_dir(const char *root, const char *id,
+                                     apr_pool_t *p);
+
+/* Loads the state file; APR_ENOENT if there is no such session. */
+apr_status_t bits_session_load(bits_session_t *s, const char *root,
+                               const char *id, apr_pool_t *p);
+
+/* Atomically replaces the state file (temp + fsync + rename + dir fsync). */
+apr_status_t bits_session_save(const bits_session_t *s, const char *root,
+                               apr_pool_t *p);
+
+/* Deletes the session's data files (request file, reply dir), keeping the
+ * state file and lock, then saves the record in the terminal state given. */
+apr_status_t bits_session_tombstone(bits_session_t *s, const char *root,
+                                    bits_state_t terminal, apr_pool_t *p);
+
+/* 1 if the session has seen no successful packet for `timeout`. */
+int bits_session_expired(const bits_session_t *s, apr_interval_time_t timeout,
+                         apr_time_t now);
+
+#endif
