@@ -1,0 +1,64 @@
+#!/bin/bash
+# Installs the Debian packages needed to build, run and test mod_bits.
+# Runs on every `make test` / `make run`: when nothing is missing it prints
+# nothing and exits 0 at once.  As root it installs what is missing with
+# apt-get; otherwise it prints the command to run and exits 1.
+set -euo pipefail
+
+# build-essential: gcc/make/libc6-dev for apxs (not pulled in by apache2-dev
+# without Recommends).  apache2-dev: apxs, headers, APR/APR-util dev files.
+# libapache2-mod-perl2: Apache::Test (the integration suite).  check: unit
+# tests.  libcurl4-openssl-dev: the notification client.  libwww-perl,
+# libhttp-daemon-perl: LWP for scripts/bits-upload and the tests' back-end
+# stub.  Digest::SHA and Getopt::Long are core Perl.
+PACKAGES=(
+    build-essential
+    apache2
+    apache2-dev
+    libapache2-mod-perl2
+    check
+    pkg-config
+    libcurl4-openssl-dev
+    libwww-perl
+    libhttp-daemon-perl
+)
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+    status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
+    if [ "$status" != "installed" ]; then
+        missing+=("$pkg")
+    fi
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+    exit 0
+fi
+
+# Recommends are kept: this is the set the toolchain notes verified
+# (Apache::Test, LWP and friends), and it only adds a few small packages.
+install_cmd=(apt-get install -y "${missing[@]}")
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "install-deps: missing Debian packages: ${missing[*]}" >&2
+    echo "install-deps: run as root:" >&2
+    echo "    apt-get update && DEBIAN_FRONTEND=noninteractive ${install_cmd[*]}" >&2
+    exit 1
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get -q "${install_cmd[@]:1}"
+
+# Check that everything really is there now.
+still=()
+for pkg in "${missing[@]}"; do
+    status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
+    [ "$status" = "installed" ] || still+=("$pkg")
+done
+if [ "${#still[@]}" -ne 0 ]; then
+    echo "install-deps: still missing after apt-get: ${still[*]}" >&2
+    exit 1
+fi
+echo "install-deps: done"
