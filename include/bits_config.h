@@ -26,4 +26,19 @@ typedef struct {
     apr_int64_t lock_timeout;  /* BITSLockTimeout, s */
 } bits_dir_conf;
 
+
+/* Effective values: the IIS defaults where a directive was not given. */
+#define bits_conf_session_timeout(c) \
+    apr_time_from_sec((c)->session_timeout == BITS_UNSET \
+                      ? BITS_DEFAULT_SESSION_TIMEOUT : (c)->session_timeout)
+#define bits_conf_lock_timeout(c) \
+    apr_time_from_sec((c)->lock_timeout == BITS_UNSET \
+                      ? BITS_DEFAULT_LOCK_TIMEOUT : (c)->lock_timeout)
+#define bits_conf_fallback(c) \
+    ((c)->host_id_fallback == BITS_UNSET \
+     ? BITS_DEFAULT_FALLBACK_TIMEOUT : (c)->host_id_fallback)
+#define bits_conf_max_upload(c)  ((c)->max_upload < 0 ? -1 : (c)->max_upload)
+#define bits_conf_overwrites(c)  ((c)->allow_overwrites == 1)
+#define bits_conf_notify_type(c) ((c)->notify_type == BITS_UNSET ? 0 : (c)->notify_type)
+
 #endif

@@ -8,7 +8,10 @@
 #include "bits_config.h"
 #include "bits_lock.h"
 
+/* mod_bits.c declares the module itself, which includes APLOG_USE_MODULE. */
+#ifndef BITS_MODULE_FILE
 APLOG_USE_MODULE(bits);
+#endif
 extern module AP_MODULE_DECLARE_DATA bits_module;
 
 /* The BITS_POST method number, registered in post_config. */
@@ -20,9 +23,11 @@ extern bits_claims_t *bits_child_claims;
 
 /* src/bits_handler.c */
 int bits_handle_request(request_rec *r, const bits_dir_conf *conf);
-/* src/bits_location.c */
+/* src/bits_location.c: the location's directory (NULL if the URL does not
+ * map into it) and its session store; 404 for requests into the store. */
 const char *bits_location_root(request_rec *r, const bits_dir_conf *conf);
-const char *bits_session_root(request_rec *r, const bits_dir_conf *conf,
-                              const char *root);
+const char *bits_store_root(const bits_dir_conf *conf, const char *root,
+                            apr_pool_t *p);
+int bits_hide_session_store(request_rec *r);
 
 #endif

@@ -1,0 +1,260 @@
+/* mod_bits: the server side of Microsoft's BITS Upload Protocol for httpd.
+ *
+ * Module glue only: directives, per-directory configuration, and hooks.
+ * The protocol lives in src/. */
+#define BITS_MODULE_FILE
+#include <httpd.h>
+#include <http_config.h>
+#include <http_core.h>
+#include <http_protocol.h>
+#include <http_request.h>
+#include <ap_mpm.h>
+#include <apr_strings.h>
+#include <apr_lib.h>
+#include <curl/curl.h>
+
+#include "bits_private.h"
+#include "bits_protocol.h"
+#include "bits_ack.h"
+
+int bits_method_number = M_INVALID;
+bits_claims_t *bits_child_claims;
+
+/* ---- configuration ---------------------------------------------------- */
+
+static void *bits_dir_create(apr_pool_t *p, char *dir)
+{
+    bits_dir_conf *c = apr_pcalloc(p, sizeof *c);
+
+    (void)dir;
+    c->enabled = BITS_UNSET;
+    c->session_timeout = BITS_UNSET;
+    c->max_upload = -2;
+    c->allow_overwrites = BITS_UNSET;
+    c->notify_type = BITS_UNSET;
+    c->host_id_fallback = BITS_UNSET;
+    c->lock_timeout = BITS_UNSET;
+    return c;
+}
+
+#define PICK(field, unset) n->field = (add->field != (unset)) ? add->field : base->field
+static void *bits_dir_merge(apr_pool_t *p, void *basev, void *addv)
+{
+    const bits_dir_conf *base = basev, *add = addv;
+    bits_dir_conf *n = apr_pcalloc(p, sizeof *n);
+
+    PICK(enabled, BITS_UNSET);
+    /* The location's directory is where uploads were switched on. */
+    n->root_dir = add->enabled != BITS_UNSET ? add->root_dir : base->root_dir;
+    n->root_url = add->enabled != BITS_UNSET ? add->root_url : base->root_url;
+    PICK(session_dir, NULL);
+    PICK(session_timeout, BITS_UNSET);
+    PICK(max_upload, -2);
+    PICK(allow_overwrites, BITS_UNSET);
+    PICK(notify_type, BITS_UNSET);
+    PICK(notify_url, NULL);
+    PICK(host_id, NULL);
+    PICK(host_id_fallback, BITS_UNSET);
+    PICK(lock_timeout, BITS_UNSET);
+    return n;
+}
+#undef PICK
+
+/* The container a directive sits in: "<Directory", "<Location", ... */
+static const char *container_of(cmd_parms *cmd)
+{
+    return cmd->directive && cmd->directive->parent
+           ? cmd->directive->parent->directive : "";
+}
+
+static const char *set_enabled(cmd_parms *cmd, void *dcv, int flag)
+{
+    bits_dir_conf *dc = dcv;
+    const char *where = container_of(cmd);
+    const char *err = ap_check_cmd_context(cmd, NOT_IN_FILES);
+
+    if (err)
+        return err;
+    if (!cmd->path || cmd->path[0] == '~' || !strcasecmp(where, "<LocationMatch")
+        || !strcasecmp(where, "<DirectoryMatch"))
+        return "BITSUploadEnabled must be set in a <Directory> or <Location> "
+               "section with a plain path (no regular expression)";
+    dc->enabled = flag;
+    if (!strcasecmp(where, "<Location")) {
+        dc->root_url = apr_pstrdup(cmd->pool, cmd->path);
+    }
+    else {
+        char *dir = apr_pstrdup(cmd->pool, cmd->path);
+        apr_size_t len = strlen(dir);
+        while (len > 1 && dir[len - 1] == '/')
+            dir[--len] = '\0';
+        dc->root_dir = dir;
+    }
+    return NULL;
+}
+
+/* A non-negative decimal number of seconds or bytes, with limits. */
+static const char *parse_number(cmd_parms *cmd, const char *arg, apr_int64_t min,
+                                apr_int64_t max, apr_int64_t *out)
+{
+    apr_off_t v = 0;
+
+    if (bits_parse_length(arg, &v) != 0 || v < min || v > max)
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a whole number between %"
+                            APR_INT64_T_FMT " and %" APR_INT64_T_FMT,
+                            cmd->cmd->name, arg, min, max);
+    *out = v;
+    return NULL;
+}
+
+static const char *set_seconds(cmd_parms *cmd, void *dcv, const char *arg)
+{
+    apr_int64_t *field = (apr_int64_t *)((char *)dcv + (apr_size_t)cmd->info);
+
+    /* Kept well below what apr_time_from_sec can hold. */
+    return parse_number(cmd, arg, 1, APR_INT64_C(315360000000), field);
+}
+
+static const char *set_max_upload(cmd_parms *cmd, void *dcv, const char *arg)
+{
+    bits_dir_conf *dc = dcv;
+    apr_int64_t v = 0;
+    const char *err;
+
+    /* IIS: empty means no limit. */
+    if (!*arg || !strcasecmp(arg, "unlimited")) {
+        dc->max_upload = -1;
+        return NULL;
+    }
+    if ((err = parse_number(cmd, arg, 0, APR_INT64_MAX, &v)) != NULL)
+        return err;
+    dc->max_upload = v;
+    return NULL;
+}
+
+static const char *set_session_dir(cmd_parms *cmd, void *dcv, const char *arg)
+{
+    bits_dir_conf *dc = dcv;
+
+    if (!ap_os_is_path_absolute(cmd->pool, arg))
+        return "BITSSessionDirectory must be an absolute path";
+    dc->session_dir = apr_pstrdup(cmd->pool, arg);
+    return NULL;
+}
+
+static const char *set_host_id(cmd_parms *cmd, void *dcv, const char *arg)
+{
+    bits_dir_conf *dc = dcv;
+    const char *c;
+
+    if (!*arg || strlen(arg) > 300)
+        return "BITSHostId must be a host name or IP address of 1 to 300 characters";
+    for (c = arg; *c; c++)
+        if (!apr_isalnum(*c) && !strchr("-._:[]", *c))
+            return apr_psprintf(cmd->pool, "BITSHostId '%s' is not a host name "
+                                "or IP address (no scheme, port or path)", arg);
+    dc->host_id = apr_pstrdup(cmd->pool, arg);
+    return NULL;
+}
+
+static const command_rec bits_cmds[] = {
+    AP_INIT_FLAG("BITSUploadEnabled", set_enabled, NULL, ACCESS_CONF,
+                 "Accept BITS uploads (BITS_POST) in this directory or location"),
+    AP_INIT_TAKE1("BITSSessionDirectory", set_session_dir, NULL, ACCESS_CONF,
+                  "Directory holding upload sessions (default: BITS-Sessions "
+                  "inside the upload directory)"),
+    AP_INIT_TAKE1("BITSSessionTimeout", set_seconds,
+                  (void *)APR_OFFSETOF(bits_dir_conf, session_timeout), ACCESS_CONF,
+                  "Seconds of inactivity after which a session expires (1209600)"),
+    AP_INIT_TAKE1("BITSMaximumUploadSize", set_max_upload, NULL, ACCESS_CONF,
+                  "Largest file one upload may carry, in bytes (default unlimited)"),
+    AP_INIT_FLAG("BITSAllowOverwrites", ap_set_flag_slot,
+                 (void *)APR_OFFSETOF(bits_dir_conf, allow_overwrites), ACCESS_CONF,
+                 "Whether an upload may replace an existing file (Off)"),
+    AP_INIT_TAKE1("BITSHostId", set_host_id, NULL, ACCESS_CONF,
+                  "Host name of this node, sent as BITS-Host-Id to pin clients"),
+    AP_INIT_TAKE1("BITSHostIdFallbackTimeout", set_seconds,
+                  (void *)APR_OFFSETOF(bits_dir_conf, host_id_fallback), ACCESS_CONF,
+                  "Seconds a client keeps trying the pinned host (86400)"),
+    AP_INIT_TAKE1("BITSLockTimeout", set_seconds,
+                  (void *)APR_OFFSETOF(bits_dir_conf, lock_timeout), ACCESS_CONF,
+                  "Seconds a request waits for a busy session before 503 (10)"),
+    { NULL }
+};
+
+/* ---- hooks ------------------------------------------------------------ */
+
+static apr_status_t curl_cleanup(void *unused)
+{
+    (void)unused;
+    curl_global_cleanup();
+    return APR_SUCCESS;
+}
+
+static int bits_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                            apr_pool_t *ptemp, server_rec *s)
+{
+    (void)plog; (void)ptemp; (void)s;
+    bits_method_number = ap_method_register(pconf, BITS_METHOD);
+    /* libcurl must be set up once, in the parent, before any thread. */
+    if (ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG) {
+        curl_global_init(CURL_GLOBAL_DEFAULT);
+        apr_pool_cleanup_register(pconf, NULL, curl_cleanup, apr_pool_cleanup_null);
+    }
+    return OK;
+}
+
+static void bits_child_init(apr_pool_t *p, server_rec *s)
+{
+    int threads = 1;
+    apr_status_t rv;
+
+    ap_mpm_query(AP_MPMQ_MAX_THREADS, &threads);
+    rv = bits_claims_create(&bits_child_claims, threads > 0 ? threads : 1, p);
+    if (rv != APR_SUCCESS)
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
+                     "mod_bits: cannot create the session claim table");
+}
+
+static int bits_fixups(request_rec *r)
+{
+    const bits_dir_conf *conf = ap_get_module_config(r->per_dir_config, &bits_module);
+
+    if (conf->enabled == BITS_UNSET || !bits_is_bits_request(r))
+        return DECLINED;
+    r->handler = BITS_HANDLER_NAME;
+    return OK;
+}
+
+static int bits_handler(request_rec *r)
+{
+    if (!r->handler || strcmp(r->handler, BITS_HANDLER_NAME) != 0)
+        return DECLINED;
+    return bits_handle_request(r, ap_get_module_config(r->per_dir_config,
+                                                       &bits_module));
+}
+
+static void bits_register_hooks(apr_pool_t *p)
+{
+    (void)p;
+    ap_hook_post_config(bits_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_init(bits_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_fixups(bits_fixups, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_fixups(bits_hide_session_store, NULL, NULL, APR_HOOK_FIRST);
+    ap_hook_handler(bits_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_insert_error_filter(bits_insert_error_filter, NULL, NULL,
+                                APR_HOOK_MIDDLE);
+    ap_register_output_filter(BITS_ACK_FILTER, bits_ack_body_filter, NULL,
+                              AP_FTYPE_CONTENT_SET);
+}
+
+AP_DECLARE_MODULE(bits) = {
+    STANDARD20_MODULE_STUFF,
+    bits_dir_create,
+    bits_dir_merge,
+    NULL,
+    NULL,
+    bits_cmds,
+    bits_register_hooks,
+    AP_MODULE_FLAG_NONE
+};

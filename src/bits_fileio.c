@@ -1,0 +1,220 @@
+/* File operations of the session store: no symlink following, atomic
+ * replacement, and publishing that is exactly-once across crashes. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <apr_strings.h>
+#include <apr_portable.h>
+#include "bits_fileio.h"
+
+#define BITS_COPY_CHUNK (256 * 1024)
+
+static apr_status_t os_error(void)
+{
+    return APR_FROM_OS_ERROR(errno);
+}
+
+/* apr_os_file_put registers no cleanup: close a still-open file with p. */
+static apr_status_t close_if_open(void *data)
+{
+    apr_os_file_t fd = -1;
+
+    apr_os_file_get(&fd, data);
+    if (fd >= 0)
+        apr_file_close(data);
+    return APR_SUCCESS;
+}
+
+apr_status_t bits_open_nofollow(apr_file_t **f, const char *path, int create,
+                                apr_pool_t *p)
+{
+    /* APR has no O_NOFOLLOW: open the descriptor ourselves, then wrap it. */
+    int flags = O_RDWR | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT : 0);
+    int fd = open(path, flags, 0666);
+    struct stat st;
+    apr_status_t rv = APR_SUCCESS;
+
+    if (fd < 0)
+        return os_error();
+    if (fstat(fd, &st) != 0)
+        rv = os_error();
+    else if (!S_ISREG(st.st_mode))
+        rv = APR_EBADF;      /* a FIFO or device planted in the store */
+    if (rv != APR_SUCCESS) {
+        close(fd);
+        return rv;
+    }
+    apr_os_file_put(f, &fd, APR_FOPEN_READ | APR_FOPEN_WRITE, p);
+    apr_pool_cleanup_register(p, *f, close_if_open, apr_pool_cleanup_null);
+    return APR_SUCCESS;
+}
+
+apr_status_t bits_sync_dir(const char *dir, apr_pool_t *p)
+{
+    apr_file_t *d;
+    apr_status_t rv = apr_file_open(&d, dir, APR_FOPEN_READ, APR_FPROT_OS_DEFAULT, p);
+
+    if (rv != APR_SUCCESS)
+        return rv;
+    rv = apr_file_sync(d);
+    apr_file_close(d);
+    /* Some file systems cannot fsync a directory; the rename still stands. */
+    return (rv == APR_EINVAL || rv == APR_FROM_OS_ERROR(EINVAL)) ? APR_SUCCESS : rv;
+}
+
+static const char *dir_of(const char *path, apr_pool_t *p)
+{
+    const char *slash = strrchr(path, '/');
+
+    return slash && slash != path ? apr_pstrndup(p, path, slash - path) : "/";
+}
+
+apr_status_t bits_atomic_replace(const char *path, const char *data,
+                                 apr_size_t len, apr_pool_t *p)
+{
+    char *tmp = apr_pstrcat(p, path, ".tmp.XXXXXX", NULL);
+    apr_file_t *f;
+    apr_status_t rv, rc;
+
+    /* Never flags 0: the default includes DELONCLOSE. */
+    rv = apr_file_mktemp(&f, tmp, APR_FOPEN_CREATE | APR_FOPEN_WRITE
+                         | APR_FOPEN_EXCL | APR_FOPEN_BINARY, p);
+    if (rv != APR_SUCCESS)
+        return rv;
+    apr_file_perms_set(tmp, APR_FPROT_UREAD | APR_FPROT_UWRITE
+                       | APR_FPROT_GREAD | APR_FPROT_WREAD);
+    rv = apr_file_write_full(f, data, len, NULL);
+    if (rv == APR_SUCCESS)
+        rv = apr_file_sync(f);
+    rc = apr_file_close(f);
+    if (rv == APR_SUCCESS)
+        rv = rc;
+    if (rv == APR_SUCCESS)
+        rv = apr_file_rename(tmp, path, p);
+    if (rv != APR_SUCCESS) {
+        apr_file_remove(tmp, p);
+        return rv;
+    }
+    return bits_sync_dir(dir_of(path, p), p);
+}
+
+apr_status_t bits_truncate(const char *path, apr_off_t size, apr_pool_t *p)
+{
+    apr_file_t *f;
+    apr_status_t rv = bits_open_nofollow(&f, path, 0, p);
+
+    if (rv != APR_SUCCESS)
+        return rv;
+    rv = apr_file_trunc(f, size);
+    if (rv == APR_SUCCESS)
+        rv = apr_file_datasync(f);
+    apr_file_close(f);
+    return rv;
+}
+
+/* Inode at path without following a symlink; 0 if there is nothing. */
+static apr_ino_t inode_at(const char *path)
+{
+    struct stat st;
+
+    return lstat(path, &st) == 0 ? (apr_ino_t)st.st_ino : 0;
+}
+
+/* A synced copy of src under tmp (replacing any leftover of a crash). */
+static apr_status_t copy_synced(const char *src, const char *tmp, apr_pool_t *p)
+{
+    apr_file_t *in, *out;
+    apr_status_t rv, rc;
+    char *buf = apr_palloc(p, BITS_COPY_CHUNK);
+
+    unlink(tmp);
+    rv = apr_file_open(&in, src, APR_FOPEN_READ | APR_FOPEN_BINARY,
+                       APR_FPROT_OS_DEFAULT, p);
+    if (rv != APR_SUCCESS)
+        return rv;
+    rv = apr_file_open(&out, tmp, APR_FOPEN_WRITE | APR_FOPEN_CREATE
+                       | APR_FOPEN_EXCL | APR_FOPEN_BINARY, APR_FPROT_OS_DEFAULT, p);
+    if (rv != APR_SUCCESS) {
+        apr_file_close(in);
+        return rv;
+    }
+    for (;;) {
+        apr_size_t n = BITS_COPY_CHUNK;
+
+        rv = apr_file_read(in, buf, &n);
+        if (rv == APR_EOF) {
+            rv = APR_SUCCESS;
+            break;
+        }
+        if (rv != APR_SUCCESS || (rv = apr_file_write_full(out, buf, n, NULL)))
+            break;
+    }
+    if (rv == APR_SUCCESS)
+        rv = apr_file_sync(out);
+    rc = apr_file_close(out);
+    apr_file_close(in);
+    if (rv == APR_SUCCESS)
+        rv = rc;
+    if (rv != APR_SUCCESS)
+        unlink(tmp);
+    return rv;
+}
+
+/* Makes the staged name visible as dest: rename replaces, link refuses to. */
+static apr_status_t place(const char *tmp, const char *dest, int overwrite)
+{
+    if (overwrite)
+        return rename(tmp, dest) == 0 ? APR_SUCCESS : os_error();
+    if (link(tmp, dest) != 0)
+        return errno == EEXIST ? APR_EEXIST : os_error();
+    unlink(tmp);
+    return APR_SUCCESS;
+}
+
+apr_status_t bits_publish(const char *src, const char *dest, int overwrite,
+                          apr_ino_t done_ino, bits_publish_record_fn record,
+                          void *baton, apr_ino_t *placed_ino, apr_pool_t *p)
+{
+    const char *dir = dir_of(dest, p);
+    apr_ino_t at_dest = inode_at(dest), src_ino = inode_at(src);
+    const char *tmp;
+    apr_status_t rv;
+
+    /* Already there from an attempt whose outcome was never recorded. */
+    if (at_dest && (at_dest == done_ino || at_dest == src_ino)) {
+        *placed_ino = at_dest;
+        return APR_SUCCESS;
+    }
+    if (at_dest && !overwrite)
+        return APR_EEXIST;
+    if (!src_ino)
+        return APR_ENOENT;
+
+    /* The request file stays until the session is closed, so the
+     * destination gets a second name of it (a hard link), or a copy when
+     * it lives on another file system.  The staging name is hidden and
+     * unique to this request file. */
+    tmp = apr_psprintf(p, "%s/.bits-publish-%" APR_UINT64_T_FMT ".tmp", dir,
+                       (apr_uint64_t)src_ino);
+    unlink(tmp);
+    if (link(src, tmp) != 0) {
+        if (errno != EXDEV && errno != EPERM && errno != EOPNOTSUPP)
+            return os_error();
+        if ((rv = copy_synced(src, tmp, p)) != APR_SUCCESS)
+            return rv;
+    }
+    *placed_ino = inode_at(tmp);
+    if (record && (rv = record(baton, *placed_ino)) != APR_SUCCESS) {
+        unlink(tmp);
+        return rv;
+    }
+    rv = place(tmp, dest, overwrite);
+    if (rv != APR_SUCCESS) {
+        unlink(tmp);
+        return rv;
+    }
+    return bits_sync_dir(dir, p);
+}

@@ -1,0 +1,297 @@
+/* The BITS_POST handler: common validation (§7.1), Ping (§7.2),
+ * Create-Session (§7.3) and dispatch of the session packets. */
+#include <http_protocol.h>
+#include <http_request.h>
+#include <http_core.h>
+#include <apr_strings.h>
+#include <apr_lib.h>
+
+#include "bits_request.h"
+#include "bits_ack.h"
+#include "bits_guid.h"
+#include "bits_fileio.h"
+
+#define ACK_INVALID   BITS_ACK_ERR(HTTP_BAD_REQUEST, BITS_E_INVALIDARG)
+#define ACK_DENIED    BITS_ACK_ERR(HTTP_FORBIDDEN, BITS_E_ACCESSDENIED)
+#define ACK_NOT_FOUND BITS_ACK_ERR(HTTP_INTERNAL_SERVER_ERROR, BITS_E_SESSION_NOT_FOUND)
+#define ACK_BUSY      BITS_ACK_ERR(HTTP_SERVICE_UNAVAILABLE, \
+                                   BITS_E_HTTP(HTTP_SERVICE_UNAVAILABLE))
+
+bits_ack_t bits_fail(bits_req_t *rq, bits_ack_t ack, apr_status_t rv,
+                     const char *fmt, ...)
+{
+    va_list ap;
+    const char *why;
+    int level = ack.status >= 500 && ack.code != BITS_E_SESSION_NOT_FOUND
+                ? APLOG_ERR : APLOG_INFO;
+
+    va_start(ap, fmt);
+    why = apr_pvsprintf(rq->r->pool, fmt, ap);
+    va_end(ap);
+    ap_log_rerror(APLOG_MARK, level, rv, rq->r,
+                  "BITS %s %s: %d %s: %s", bits_packet_name(rq->type),
+                  rq->id_header ? ap_escape_logitem(rq->r->pool, rq->id_header) : "-",
+                  ack.status, bits_hresult_str(ack.code, rq->r->pool), why);
+    return ack;
+}
+
+int bits_save(bits_req_t *rq, bits_ack_t *ack)
+{
+    apr_status_t rv;
+
+    rq->sess.last_activity = apr_time_now();
+    rv = bits_session_save(&rq->sess, rq->store, rq->r->pool);
+    if (rv != APR_SUCCESS) {
+        *ack = bits_fail(rq, bits_ack_for_io_error(rv), rv,
+                         "cannot write the session record");
+        return 0;
+    }
+    return 1;
+}
+
+bits_path_status_t bits_destination(bits_req_t *rq, const char **path)
+{
+    request_rec *r = rq->r;
+    const char *target = apr_pstrcat(r->pool, r->filename, r->path_info, NULL);
+
+    /* Extra path after an existing file ("file.txt/more") is no file name. */
+    if (r->finfo.filetype == APR_REG && r->path_info && *r->path_info)
+        return BITS_PATH_NO_PARENT;
+    return bits_path_confine(rq->root, rq->store, target, path, r->pool);
+}
+
+/* ---- common validation (§7.1 steps 4-7) -------------------------------- */
+
+static int header_too_long(void *rec, const char *key, const char *value)
+{
+    int *too_long = rec;
+
+    if ((!strncasecmp(key, "BITS-", 5) || !strcasecmp(key, "Content-Range")
+         || !strcasecmp(key, "Content-Name")) && strlen(value) > BITS_MAX_HEADER_VALUE) {
+        *too_long = 1;
+        return 0;
+    }
+    return 1;
+}
+
+static int validate_framing(bits_req_t *rq, bits_ack_t *ack)
+{
+    request_rec *r = rq->r;
+    const char *cl = apr_table_get(r->headers_in, "Content-Length");
+    int too_long = 0;
+
+    if (apr_table_get(r->headers_in, "Transfer-Encoding")) {
+        *ack = bits_fail(rq, ACK_INVALID, 0, "chunked request bodies are not accepted");
+        return 0;
+    }
+    if (!cl || bits_parse_length(cl, &rq->length) != 0) {
+        *ack = bits_fail(rq, ACK_INVALID, 0, "missing or malformed Content-Length");
+        return 0;
+    }
+    apr_table_do(header_too_long, &too_long, r->headers_in, NULL);
+    if (too_long) {
+        *ack = bits_fail(rq, ACK_INVALID, 0, "a header value exceeds %d bytes",
+                         BITS_MAX_HEADER_VALUE);
+        return 0;
+    }
+    if (rq->type == BITS_PACKET_INVALID) {
+        *ack = bits_fail(rq, ACK_INVALID, 0, "missing or unknown BITS-Packet-Type");
+        return 0;
+    }
+    if (rq->type != BITS_PACKET_FRAGMENT && rq->length != 0) {
+        *ack = bits_fail(rq, ACK_INVALID, 0, "this packet must not carry a body");
+        return 0;
+    }
+    return 1;
+}
+
+/* ---- Ping and Create-Session ------------------------------------------ */
+
+static bits_ack_t destination_error(bits_req_t *rq, bits_path_status_t st)
+{
+    static const char *const why[] = {
+        "", "the destination leaves the upload directory",
+        "the destination lies inside the session store",
+        "the destination name is not safe", "the destination is a directory",
+        "the destination's parent directory does not exist",
+        "the destination is a symbolic link"
+    };
+    bits_ack_t ack = ACK_DENIED;
+
+    if (st == BITS_PATH_IS_DIR)
+        ack = ACK_INVALID;
+    else if (st == BITS_PATH_NO_PARENT)
+        ack = BITS_ACK_ERR(HTTP_NOT_FOUND, BITS_E_HTTP(HTTP_NOT_FOUND));
+    return bits_fail(rq, ack, 0, "%s: %s", why[st],
+                     ap_escape_logitem(rq->r->pool, rq->r->uri));
+}
+
+static const char *destination_url(request_rec *r)
+{
+    return ap_construct_url(r->pool, r->args ? apr_pstrcat(r->pool, r->uri, "?",
+                                                          r->args, NULL) : r->uri, r);
+}
+
+static bits_ack_t packet_create(bits_req_t *rq)
+{
+    request_rec *r = rq->r;
+    const bits_dir_conf *conf = rq->conf;
+    bits_session_t *s = &rq->sess;
+    const char *dest;
+    bits_path_status_t st;
+    apr_finfo_t fi;
+    apr_status_t rv;
+    bits_ack_t ack;
+
+    if (!bits_protocol_negotiate(apr_table_get(r->headers_in, BITS_H_PROTOCOLS),
+                                 r->pool))
+        return bits_fail(rq, ACK_INVALID, 0, "no supported protocol offered");
+    if ((st = bits_destination(rq, &dest)) != BITS_PATH_OK)
+        return destination_error(rq, st);
+    if (!bits_conf_overwrites(conf)
+        && apr_stat(&fi, dest, APR_FINFO_LINK | APR_FINFO_TYPE, r->pool) == APR_SUCCESS)
+        return bits_fail(rq, ACK_DENIED, 0, "%s exists and BITSAllowOverwrites is Off",
+                         dest);
+
+    memset(s, 0, sizeof *s);
+    if ((rv = bits_guid_new(s->id)) != APR_SUCCESS)
+        return bits_fail(rq, BITS_ACK_ERR(500, BITS_E_FAIL), rv, "no random id");
+    s->state = BITS_STATE_RECEIVING;
+    s->owner = r->user ? r->user : "";
+    s->dest_url = destination_url(r);
+    s->dest_path = dest;
+    s->notify_type = bits_conf_notify_type(conf);
+    s->notify_url = conf->notify_url;
+    s->allow_overwrites = bits_conf_overwrites(conf);
+    s->max_upload = bits_conf_max_upload(conf);
+    s->total = -1;
+    s->created = apr_time_now();
+    rq->id_header = s->id;
+    rv = bits_session_create_dir(rq->store, s->id, r->pool);
+    if (rv != APR_SUCCESS)
+        return bits_fail(rq, bits_ack_for_io_error(rv), rv,
+                         "cannot create the session in %s", rq->store);
+    if (!bits_save(rq, &ack))
+        return ack;
+
+    apr_table_setn(r->err_headers_out, BITS_H_PROTOCOL, BITS_PROTOCOL_GUID);
+    apr_table_setn(r->err_headers_out, "Accept-Encoding", "identity");
+    if (conf->host_id) {
+        apr_table_setn(r->err_headers_out, BITS_H_HOST_ID, conf->host_id);
+        apr_table_setn(r->err_headers_out, BITS_H_HOST_FALLBACK,
+                       apr_psprintf(r->pool, "%" APR_INT64_T_FMT,
+                                    (apr_int64_t)bits_conf_fallback(conf)));
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                  "BITS session %s created for %s by '%s'", s->id, dest,
+                  ap_escape_logitem(r->pool, s->owner));
+    return BITS_ACK_OK;
+}
+
+/* ---- session packets (§7.1 steps 7-9) --------------------------------- */
+
+/* Loads and locks the session named by the request, or says why not. */
+static int open_session(bits_req_t *rq, bits_ack_t *ack)
+{
+    request_rec *r = rq->r;
+    char id[BITS_GUID_LEN + 1];
+    const char *dest;
+    bits_session_t *s = &rq->sess;
+    apr_status_t rv;
+
+    if (!rq->id_header) {
+        *ack = bits_fail(rq, ACK_INVALID, 0, "missing BITS-Session-Id");
+        return 0;
+    }
+    if (!bits_guid_canonical(rq->id_header, id)) {
+        *ack = bits_fail(rq, ACK_NOT_FOUND, 0, "malformed session id");
+        return 0;
+    }
+    rv = bits_lock_acquire(&rq->lock, bits_child_claims,
+                           bits_session_file(rq->store, id, BITS_LOCK_FILE, r->pool),
+                           id, bits_conf_lock_timeout(rq->conf), r->pool);
+    if (rv == APR_TIMEUP) {
+        *ack = bits_fail(rq, ACK_BUSY, rv, "session is busy with another request");
+        return 0;
+    }
+    if (rv == APR_SUCCESS)
+        rv = bits_session_load(s, rq->store, id, r->pool);
+    if (rv != APR_SUCCESS) {
+        *ack = bits_fail(rq, ACK_NOT_FOUND, rv, "no such session in %s", rq->store);
+        return 0;
+    }
+    if (strcmp(s->owner, r->user ? r->user : "") != 0) {
+        *ack = bits_fail(rq, ACK_NOT_FOUND, 0, "session belongs to another user");
+        return 0;
+    }
+    if (bits_destination(rq, &dest) != BITS_PATH_OK || strcmp(dest, s->dest_path)) {
+        *ack = bits_fail(rq, ACK_NOT_FOUND, 0, "session was created for %s",
+                         s->dest_path);
+        return 0;
+    }
+    rq->have_session = 1;
+    if (!bits_state_is_terminal(s->state)
+        && bits_session_expired(s, bits_conf_session_timeout(rq->conf), apr_time_now())) {
+        rv = bits_session_tombstone(s, rq->store, BITS_STATE_EXPIRED, r->pool);
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, rv, r, "BITS session %s expired", s->id);
+    }
+    return 1;
+}
+
+static bits_ack_t dispatch(bits_req_t *rq)
+{
+    bits_ack_t ack;
+
+    if (!validate_framing(rq, &ack))
+        return ack;
+    if (rq->type == BITS_PACKET_PING)
+        return BITS_ACK_OK;
+    if (!rq->root)
+        return bits_fail(rq, ACK_DENIED, 0,
+                         "the URL does not map into the location's directory");
+    if (rq->type == BITS_PACKET_CREATE_SESSION)
+        return packet_create(rq);
+    if (!open_session(rq, &ack))
+        return ack;
+    switch (rq->type) {
+    case BITS_PACKET_FRAGMENT:      return bits_packet_fragment(rq);
+    case BITS_PACKET_CLOSE_SESSION: return bits_packet_close(rq);
+    default:                        return bits_packet_cancel(rq);
+    }
+}
+
+int bits_handle_request(request_rec *r, const bits_dir_conf *conf)
+{
+    bits_req_t rq = { 0 };
+    bits_ack_t ack;
+
+    rq.r = r;
+    rq.conf = conf;
+    rq.type = bits_packet_parse(apr_table_get(r->headers_in, BITS_H_PACKET_TYPE));
+    rq.id_header = apr_table_get(r->headers_in, BITS_H_SESSION_ID);
+    if (conf->enabled != 1) {
+        ack = bits_fail(&rq, BITS_ACK_ERR(HTTP_NOT_IMPLEMENTED, BITS_E_ACCESSDENIED),
+                        0, "BITS uploads are not enabled here");
+    }
+    else {
+        rq.root = bits_location_root(r, conf);
+        rq.store = rq.root ? bits_store_root(conf, rq.root, r->pool) : NULL;
+        ack = dispatch(&rq);
+    }
+    if (rq.id_header && rq.type != BITS_PACKET_CREATE_SESSION
+        && strlen(rq.id_header) <= BITS_MAX_HEADER_VALUE)
+        apr_table_set(r->err_headers_out, BITS_H_SESSION_ID, rq.id_header);
+    if (rq.type == BITS_PACKET_CREATE_SESSION && ack.status == HTTP_OK)
+        apr_table_set(r->err_headers_out, BITS_H_SESSION_ID, rq.sess.id);
+    if (rq.have_session && rq.type == BITS_PACKET_FRAGMENT)
+        apr_table_set(r->err_headers_out, BITS_H_RECEIVED,
+                      apr_off_t_toa(r->pool, rq.sess.received));
+    if (rq.lock)
+        bits_lock_release(rq.lock);
+    bits_ack_send(r, ack);
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "BITS %s %s: Ack %d, received %"
+                  APR_OFF_T_FMT, bits_packet_name(rq.type),
+                  rq.have_session ? rq.sess.id : "-", ack.status,
+                  rq.have_session ? rq.sess.received : (apr_off_t)-1);
+    return OK;
+}
