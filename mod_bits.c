@@ -223,6 +223,8 @@ static int bits_fixups(request_rec *r)
     if (conf->enabled == BITS_UNSET || !bits_is_bits_request(r))
         return DECLINED;
     r->handler = BITS_HANDLER_NAME;
+    /* mod_dir would redirect a directory URL instead of letting us refuse it. */
+    apr_table_setn(r->subprocess_env, "redirect-carefully", "1");
     return OK;
 }
 

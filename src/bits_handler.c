@@ -54,6 +54,9 @@ bits_path_status_t bits_destination(bits_req_t *rq, const char **path)
     request_rec *r = rq->r;
     const char *target = apr_pstrcat(r->pool, r->filename, r->path_info, NULL);
 
+    /* mod_dir may have mapped "dir/" to its index file: the URL decides. */
+    if (r->uri[0] && r->uri[strlen(r->uri) - 1] == '/')
+        return BITS_PATH_IS_DIR;
     /* Extra path after an existing file ("file.txt/more") is no file name. */
     if (r->finfo.filetype == APR_REG && r->path_info && *r->path_info)
         return BITS_PATH_NO_PARENT;
