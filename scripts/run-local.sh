@@ -332,7 +332,8 @@ cmd_demo() {
     name=demo.bin
     dest="$(readlink -f "$RUN/htdocs")/uploads/$name"
     src=$(mktemp /tmp/mod_bits-demo.XXXXXX)
-    trap 'rm -f "$src"' EXIT
+    DEMO_SRC=$src                    # global: the EXIT trap runs after return
+    trap 'rm -f "${DEMO_SRC:-}"' EXIT
     # ~1 MiB with an odd size so that no fragment boundary is aligned.
     size=$((1048576 + RANDOM % 65536 + 1))
     head -c "$size" /dev/urandom >"$src"
