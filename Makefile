@@ -13,7 +13,8 @@ SRCS      = mod_bits.c $(wildcard src/*.c)
 HDRS      = $(wildcard include/*.h)
 # The APR-only core: linked into the check unit tests without httpd.
 CORE_SRCS = src/bits_protocol.c src/bits_guid.c src/bits_path.c \
-            src/bits_session.c src/bits_lock.c src/bits_fileio.c
+            src/bits_session.c src/bits_lock.c src/bits_fileio.c \
+            src/bits_cleanup.c
 UNIT_BIN  = t/unit/check_main
 
 .PHONY: all deps unit itest test run stop demo bench install clean

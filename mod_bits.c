@@ -34,6 +34,11 @@ static void *bits_dir_create(apr_pool_t *p, char *dir)
     c->notify_type = BITS_UNSET;
     c->host_id_fallback = BITS_UNSET;
     c->lock_timeout = BITS_UNSET;
+    c->cleanup_use_default = BITS_UNSET;
+    c->cleanup_count = BITS_UNSET;
+    c->cleanup_unit = BITS_UNSET;
+    c->sessions_limit = BITS_UNSET;
+    c->limit_enable = BITS_UNSET;
     return c;
 }
 
@@ -56,6 +61,11 @@ static void *bits_dir_merge(apr_pool_t *p, void *basev, void *addv)
     PICK(host_id, NULL);
     PICK(host_id_fallback, BITS_UNSET);
     PICK(lock_timeout, BITS_UNSET);
+    PICK(cleanup_use_default, BITS_UNSET);
+    PICK(cleanup_count, BITS_UNSET);
+    PICK(cleanup_unit, BITS_UNSET);
+    PICK(sessions_limit, BITS_UNSET);
+    PICK(limit_enable, BITS_UNSET);
     return n;
 }
 #undef PICK
@@ -132,6 +142,35 @@ static const char *set_max_upload(cmd_parms *cmd, void *dcv, const char *arg)
     return NULL;
 }
 
+static const char *set_int(cmd_parms *cmd, void *dcv, const char *arg)
+{
+    int *field = (int *)((char *)dcv + (apr_size_t)cmd->info);
+    apr_int64_t v = 0;
+    const char *err = parse_number(cmd, arg, 1, 100000, &v);
+
+    if (!err)
+        *field = (int)v;
+    return err;
+}
+
+/* IIS numbers its units 0, 1, 2; names are accepted too. */
+static const char *set_cleanup_units(cmd_parms *cmd, void *dcv, const char *arg)
+{
+    static const struct { const char *name, *number; int seconds; } units[] = {
+        { "minutes", "0", 60 }, { "hours", "1", 3600 }, { "days", "2", 86400 }
+    };
+    unsigned i;
+
+    for (i = 0; i < sizeof units / sizeof *units; i++) {
+        if (!strcasecmp(arg, units[i].name) || !strcmp(arg, units[i].number)) {
+            ((bits_dir_conf *)dcv)->cleanup_unit = units[i].seconds;
+            return NULL;
+        }
+    }
+    return apr_psprintf(cmd->pool, "BITSCleanupUnits: '%s' is not one of minutes (0), "
+                        "hours (1) or days (2)", arg);
+}
+
 static const char *set_session_dir(cmd_parms *cmd, void *dcv, const char *arg)
 {
     bits_dir_conf *dc = dcv;
@@ -179,6 +218,21 @@ static const command_rec bits_cmds[] = {
     AP_INIT_TAKE1("BITSLockTimeout", set_seconds,
                   (void *)APR_OFFSETOF(bits_dir_conf, lock_timeout), ACCESS_CONF,
                   "Seconds a request waits for a busy session before 503 (10)"),
+    AP_INIT_FLAG("BITSCleanupUseDefault", ap_set_flag_slot,
+                 (void *)APR_OFFSETOF(bits_dir_conf, cleanup_use_default), ACCESS_CONF,
+                 "Sweep the session store every 12 hours (On) or every "
+                 "BITSCleanupCount BITSCleanupUnits (Off)"),
+    AP_INIT_TAKE1("BITSCleanupCount", set_int,
+                  (void *)APR_OFFSETOF(bits_dir_conf, cleanup_count), ACCESS_CONF,
+                  "Interval between sweeps, in BITSCleanupUnits"),
+    AP_INIT_TAKE1("BITSCleanupUnits", set_cleanup_units, NULL, ACCESS_CONF,
+                  "Unit of BITSCleanupCount: minutes, hours (default) or days"),
+    AP_INIT_TAKE1("BITSNumberOfSessionsLimit", set_int,
+                  (void *)APR_OFFSETOF(bits_dir_conf, sessions_limit), ACCESS_CONF,
+                  "Sessions one user may have at once (50)"),
+    AP_INIT_FLAG("BITSSessionLimitEnable", ap_set_flag_slot,
+                 (void *)APR_OFFSETOF(bits_dir_conf, limit_enable), ACCESS_CONF,
+                 "Whether the sweep enforces BITSNumberOfSessionsLimit (On)"),
     { NULL }
 };
 

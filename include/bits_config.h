@@ -10,6 +10,8 @@
 #define BITS_DEFAULT_SESSION_TIMEOUT   1209600   /* s, 14 days (IIS) */
 #define BITS_DEFAULT_FALLBACK_TIMEOUT  86400     /* s, 1 day (IIS) */
 #define BITS_DEFAULT_LOCK_TIMEOUT      10        /* s, wait for a busy session */
+#define BITS_DEFAULT_CLEANUP_INTERVAL  (12 * 3600)   /* s, IIS's default schedule */
+#define BITS_DEFAULT_SESSIONS_LIMIT    50        /* per user (IIS) */
 
 typedef struct {
     int enabled;               /* BITSUploadEnabled: BITS_UNSET / 0 / 1 */
@@ -24,6 +26,11 @@ typedef struct {
     const char *host_id;       /* BITSHostId (web farms) */
     apr_int64_t host_id_fallback;  /* s */
     apr_int64_t lock_timeout;  /* BITSLockTimeout, s */
+    int cleanup_use_default;   /* BITSCleanupUseDefault */
+    int cleanup_count;         /* BITSCleanupCount ... */
+    int cleanup_unit;          /* ... x BITSCleanupUnits, in seconds */
+    int sessions_limit;        /* BITSNumberOfSessionsLimit */
+    int limit_enable;          /* BITSSessionLimitEnable */
 } bits_dir_conf;
 
 
@@ -39,6 +46,14 @@ typedef struct {
      ? BITS_DEFAULT_FALLBACK_TIMEOUT : (c)->host_id_fallback)
 #define bits_conf_max_upload(c)  ((c)->max_upload < 0 ? -1 : (c)->max_upload)
 #define bits_conf_overwrites(c)  ((c)->allow_overwrites == 1)
+#define bits_conf_cleanup_interval(c) \
+    apr_time_from_sec((c)->cleanup_use_default == 0 && (c)->cleanup_count > 0 \
+                      ? (apr_int64_t)(c)->cleanup_count \
+                        * ((c)->cleanup_unit > 0 ? (c)->cleanup_unit : 3600) \
+                      : BITS_DEFAULT_CLEANUP_INTERVAL)
+#define bits_conf_sessions_limit(c) \
+    ((c)->limit_enable == 0 ? 0 : (c)->sessions_limit == BITS_UNSET \
+     ? BITS_DEFAULT_SESSIONS_LIMIT : (c)->sessions_limit)
 #define bits_conf_notify_type(c) ((c)->notify_type == BITS_UNSET ? 0 : (c)->notify_type)
 
 #endif

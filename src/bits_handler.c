@@ -10,6 +10,7 @@
 #include "bits_ack.h"
 #include "bits_guid.h"
 #include "bits_fileio.h"
+#include "bits_cleanup.h"
 
 #define ACK_INVALID   BITS_ACK_ERR(HTTP_BAD_REQUEST, BITS_E_INVALIDARG)
 #define ACK_DENIED    BITS_ACK_ERR(HTTP_FORBIDDEN, BITS_E_ACCESSDENIED)
@@ -135,6 +136,34 @@ static const char *destination_url(request_rec *r)
                                                           r->args, NULL) : r->uri, r);
 }
 
+/* The store's periodic sweep runs on Create-Session, before the new
+ * session exists, at most once per interval across all processes and nodes. */
+static void sweep_if_due(bits_req_t *rq)
+{
+    const bits_dir_conf *conf = rq->conf;
+    apr_time_t now = apr_time_now();
+    apr_interval_time_t timeout = bits_conf_session_timeout(conf);
+    bits_sweep_policy_t policy;
+    bits_sweep_stats_t st;
+    apr_status_t rv;
+
+    if (!bits_sweep_due(rq->store, bits_conf_cleanup_interval(conf), now, rq->r->pool))
+        return;
+    policy.session_timeout = timeout;
+    /* §8.3: tombstones live as long as sessions, at least 1 and at most 7 days. */
+    policy.tombstone_ttl = timeout < apr_time_from_sec(86400) ? apr_time_from_sec(86400)
+                         : timeout > apr_time_from_sec(7 * 86400)
+                           ? apr_time_from_sec(7 * 86400) : timeout;
+    policy.grace = apr_time_from_sec(600);
+    policy.sessions_limit = bits_conf_sessions_limit(conf);
+    rv = bits_sweep(rq->store, &policy, bits_child_claims, now, &st, rq->r->pool);
+    bits_sweep_done(rq->store, now, rq->r->pool);
+    ap_log_rerror(APLOG_MARK, rv == APR_SUCCESS ? APLOG_INFO : APLOG_ERR, rv, rq->r,
+                  "BITS sweep of %s: %d live, %d expired, %d over the per-user limit, "
+                  "%d removed, %d busy", rq->store, st.live, st.expired, st.limited,
+                  st.removed, st.busy);
+}
+
 static bits_ack_t packet_create(bits_req_t *rq)
 {
     request_rec *r = rq->r;
@@ -156,6 +185,7 @@ static bits_ack_t packet_create(bits_req_t *rq)
         return bits_fail(rq, ACK_DENIED, 0, "%s exists and BITSAllowOverwrites is Off",
                          dest);
 
+    sweep_if_due(rq);
     memset(s, 0, sizeof *s);
     if ((rv = bits_guid_new(s->id)) != APR_SUCCESS)
         return bits_fail(rq, BITS_ACK_ERR(500, BITS_E_FAIL), rv, "no random id");
