@@ -1,0 +1,37 @@
+/* Unit tests of the APR-only core: one TCase per area, gathered into one
+ * suite by check_main.c, plus the few helpers the areas share. */
+#ifndef CHECK_UNITS_H
+#define CHECK_UNITS_H
+
+#include <check.h>
+#include <apr_pools.h>
+#include <apr_file_io.h>
+
+TCase *bits_protocol_tcase(void);
+TCase *bits_guid_tcase(void);
+TCase *bits_path_tcase(void);
+TCase *bits_session_tcase(void);
+TCase *bits_lock_tcase(void);
+TCase *bits_fileio_tcase(void);
+
+/* A fresh pool per test: add as a checked fixture (runs in the test's
+ * forked child, so nothing leaks from one test into the next). */
+extern apr_pool_t *bits_test_pool;
+void bits_test_pool_setup(void);
+void bits_test_pool_teardown(void);
+
+/* A new, empty, private directory under the system temp dir. */
+const char *bits_test_mkdtemp(apr_pool_t *p);
+/* Removes a tree without following symlinks; a missing tree is fine. */
+void bits_test_rmtree(const char *dir);
+
+/* Whole-file helpers that fail the running test on error. */
+void bits_test_write_file(const char *path, const char *data, apr_pool_t *p);
+const char *bits_test_read_file(const char *path, apr_pool_t *p);
+void bits_test_symlink(const char *to, const char *at);
+/* 1 if something (even a dangling symlink) exists at path. */
+int bits_test_exists(const char *path);
+/* The canonical absolute form of path, which must exist. */
+const char *bits_test_realpath(const char *path, apr_pool_t *p);
+
+#endif
