@@ -9,6 +9,7 @@
 #define ID_B "{22222222-2222-4222-8222-222222222222}"
 #define SHORT_WAIT apr_time_from_msec(100)
 #define LONG_WAIT  apr_time_from_sec(5)
+#define HOLD_MS    150   /* how long the helper threads keep a lock */
 
 static const char *dir;
 static bits_claims_t *claims;
@@ -231,7 +232,7 @@ static void *APR_THREAD_FUNC release_later(apr_thread_t *t, void *data)
 {
     holder_t *h = data;
 
-    apr_sleep(apr_time_from_msec(150));
+    apr_sleep(apr_time_from_msec(HOLD_MS));
     bits_lock_release(h->lk);
     apr_thread_exit(t, APR_SUCCESS);
     return NULL;
@@ -247,12 +248,12 @@ START_TEST(waiter_gets_the_lock_after_release)
     apr_time_t start;
 
     ck_assert_int_eq(acquire(&h.lk, ID_A, path, 0, bits_test_pool), APR_SUCCESS);
+    start = apr_time_now();         /* before the thread's sleep begins */
     ck_assert_int_eq(apr_thread_create(&t, NULL, release_later, &h,
                                        bits_test_pool), APR_SUCCESS);
-    start = apr_time_now();
     ck_assert_int_eq(acquire(&lk, ID_A, path, LONG_WAIT, bits_test_pool),
                      APR_SUCCESS);
-    ck_assert_int_ge(apr_time_now() - start, apr_time_from_msec(100));
+    ck_assert_int_ge(apr_time_now() - start, apr_time_from_msec(HOLD_MS));
     ck_assert_int_eq(apr_thread_join(&trv, t), APR_SUCCESS);
     bits_lock_release(lk);
 }
@@ -260,7 +261,7 @@ END_TEST
 
 static void *APR_THREAD_FUNC unlock_file_later(apr_thread_t *t, void *data)
 {
-    apr_sleep(apr_time_from_msec(150));
+    apr_sleep(apr_time_from_msec(HOLD_MS));
     apr_file_unlock(data);
     apr_thread_exit(t, APR_SUCCESS);
     return NULL;
@@ -276,12 +277,12 @@ START_TEST(waiter_gets_the_file_lock_after_unlock)
     apr_time_t start;
 
     /* Another process (here: another descriptor) lets go while we wait. */
+    start = apr_time_now();
     ck_assert_int_eq(apr_thread_create(&t, NULL, unlock_file_later, other,
                                        bits_test_pool), APR_SUCCESS);
-    start = apr_time_now();
     ck_assert_int_eq(acquire(&lk, ID_A, path, LONG_WAIT, bits_test_pool),
                      APR_SUCCESS);
-    ck_assert_int_ge(apr_time_now() - start, apr_time_from_msec(100));
+    ck_assert_int_ge(apr_time_now() - start, apr_time_from_msec(HOLD_MS));
     ck_assert_int_eq(apr_thread_join(&trv, t), APR_SUCCESS);
     bits_lock_release(lk);
     apr_file_close(other);
