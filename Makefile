@@ -56,6 +56,11 @@ stop:
 demo:
 	scripts/run-local.sh demo
 
+# Throughput against mod_dav's ranged PUT and memory per child; not part of
+# `make test` (timing is not a test on a noisy machine).
+bench: $(MODULE)
+	BITS_TOP=$(CURDIR) scripts/bench.pl
+
 install: $(MODULE)
 	$(APXS) -i -n bits $(MODULE)
 	install -m 0644 conf/bits.load /etc/apache2/mods-available/bits.load

@@ -90,9 +90,12 @@ apr_status_t bits_lock_acquire(bits_lock_t **out, bits_claims_t *claims,
      * request, and an fcntl lock never outlives its process. */
     rv = bits_open_nofollow(&lk->file, lock_path, 1, p);
     while (rv == APR_SUCCESS) {
-        rv = apr_file_lock(lk->file, APR_FLOCK_EXCLUSIVE | APR_FLOCK_NONBLOCK);
-        if (rv == APR_SUCCESS || !lock_is_busy(rv))
+        apr_status_t lrv = apr_file_lock(lk->file, APR_FLOCK_EXCLUSIVE
+                                                   | APR_FLOCK_NONBLOCK);
+        if (!lock_is_busy(lrv)) {
+            rv = lrv;
             break;
+        }
         if (apr_time_now() >= deadline) {
             rv = APR_TIMEUP;
             break;
