@@ -128,6 +128,7 @@ static Suite *bits_suite(void)
     suite_add_tcase(s, bits_session_tcase());
     suite_add_tcase(s, bits_lock_tcase());
     suite_add_tcase(s, bits_fileio_tcase());
+    suite_add_tcase(s, bits_cleanup_tcase());
     return s;
 }
 

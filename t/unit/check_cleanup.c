@@ -1,0 +1,234 @@
+/* bits_cleanup.c: the store sweep (expiry, tombstones, debris, per-user
+ * limit) and the once-per-interval claim. */
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/file.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <apr_strings.h>
+#include "bits_cleanup.h"
+#include "bits_session.h"
+#include "check_units.h"
+
+#define HOUR apr_time_from_sec(3600)
+
+static const char *store;
+static bits_claims_t *claims;
+static apr_time_t now;
+static const bits_sweep_policy_t policy = {
+    24 * HOUR,          /* session timeout */
+    48 * HOUR,          /* tombstone ttl */
+    HOUR / 6,           /* grace */
+    2                   /* sessions per user */
+};
+
+static void setup(void)
+{
+    bits_test_pool_setup();
+    store = bits_test_mkdtemp(bits_test_pool);
+    ck_assert_int_eq(bits_claims_create(&claims, 4, bits_test_pool), APR_SUCCESS);
+    now = apr_time_now();
+}
+
+static void teardown(void)
+{
+    bits_test_rmtree(store);
+    bits_test_pool_teardown();
+}
+
+/* A session of `owner`, created `age` ago, last active `idle` ago. */
+static const char *add_session(const char *owner, bits_state_t state,
+                               apr_interval_time_t age, apr_interval_time_t idle)
+{
+    apr_pool_t *p = bits_test_pool;
+    bits_session_t s;
+
+    memset(&s, 0, sizeof s);
+    ck_assert_int_eq(bits_guid_new(s.id), APR_SUCCESS);
+    s.state = state;
+    s.owner = owner;
+    s.dest_url = "http://h/up/f";
+    s.dest_path = "/srv/up/f";
+    s.total = -1;
+    s.max_upload = -1;
+    s.created = now - age;
+    s.last_activity = now - idle;
+    ck_assert_int_eq(bits_session_create_dir(store, s.id, p), APR_SUCCESS);
+    ck_assert_int_eq(bits_session_save(&s, store, p), APR_SUCCESS);
+    return apr_pstrdup(p, s.id);
+}
+
+static bits_state_t state_of(const char *id)
+{
+    bits_session_t s;
+
+    ck_assert_int_eq(bits_session_load(&s, store, id, bits_test_pool), APR_SUCCESS);
+    return s.state;
+}
+
+static int request_file_exists(const char *id)
+{
+    return bits_test_exists(bits_session_file(store, id, BITS_REQUEST_FILE,
+                                              bits_test_pool));
+}
+
+START_TEST(idle_session_expires_and_loses_its_data)
+{
+    const char *old = add_session("u", BITS_STATE_RECEIVING, 30 * HOUR, 25 * HOUR);
+    const char *fresh = add_session("u", BITS_STATE_RECEIVING, 30 * HOUR, HOUR);
+    bits_sweep_stats_t st;
+
+    ck_assert_int_eq(bits_sweep(store, &policy, claims, now, &st, bits_test_pool),
+                     APR_SUCCESS);
+    ck_assert_int_eq(st.expired, 1);
+    ck_assert_int_eq(st.live, 1);
+    ck_assert_int_eq(state_of(old), BITS_STATE_EXPIRED);
+    ck_assert(!request_file_exists(old));
+    ck_assert_int_eq(state_of(fresh), BITS_STATE_RECEIVING);
+    ck_assert(request_file_exists(fresh));
+}
+END_TEST
+
+START_TEST(grace_protects_a_session_just_past_its_timeout)
+{
+    const char *id = add_session("u", BITS_STATE_RECEIVING, 30 * HOUR,
+                                 24 * HOUR + HOUR / 12);
+    bits_sweep_stats_t st;
+
+    bits_sweep(store, &policy, claims, now, &st, bits_test_pool);
+    ck_assert_int_eq(st.expired, 0);
+    ck_assert_int_eq(state_of(id), BITS_STATE_RECEIVING);
+}
+END_TEST
+
+START_TEST(old_tombstones_go_recent_ones_stay)
+{
+    const char *old = add_session("u", BITS_STATE_CLOSED, 90 * HOUR, 49 * HOUR);
+    const char *recent = add_session("u", BITS_STATE_CANCELLED, 90 * HOUR, 47 * HOUR);
+    bits_sweep_stats_t st;
+
+    bits_sweep(store, &policy, claims, now, &st, bits_test_pool);
+    ck_assert_int_eq(st.removed, 1);
+    ck_assert(!bits_test_exists(bits_session_dir(store, old, bits_test_pool)));
+    ck_assert_int_eq(state_of(recent), BITS_STATE_CANCELLED);
+}
+END_TEST
+
+START_TEST(busy_session_is_skipped)
+{
+    const char *id = add_session("u", BITS_STATE_RECEIVING, 30 * HOUR, 25 * HOUR);
+    const char *lock = bits_session_file(store, id, BITS_LOCK_FILE, bits_test_pool);
+    int fd = open(lock, O_RDWR | O_CREAT, 0600);
+    bits_sweep_stats_t st;
+
+    /* Another process (or node) is working on it: a separate flock. */
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(flock(fd, LOCK_EX), 0);
+    bits_sweep(store, &policy, claims, now, &st, bits_test_pool);
+    close(fd);
+    ck_assert_int_eq(st.busy, 1);
+    ck_assert_int_eq(st.expired, 0);
+    ck_assert(request_file_exists(id));
+}
+END_TEST
+
+START_TEST(unreadable_debris_goes_only_after_the_grace_period)
+{
+    const char *id = add_session("u", BITS_STATE_RECEIVING, HOUR, HOUR);
+    const char *state = bits_session_file(store, id, BITS_STATE_FILE, bits_test_pool);
+    const char *dir = bits_session_dir(store, id, bits_test_pool);
+    bits_sweep_stats_t st;
+
+    bits_test_write_file(state, "garbage\n", bits_test_pool);
+    bits_sweep(store, &policy, claims, now, &st, bits_test_pool);
+    ck_assert(bits_test_exists(dir));               /* may be a Create in flight */
+    bits_sweep(store, &policy, claims, now + HOUR, &st, bits_test_pool);
+    ck_assert_int_eq(st.removed, 1);
+    ck_assert(!bits_test_exists(dir));
+}
+END_TEST
+
+START_TEST(foreign_entries_are_left_alone)
+{
+    const char *requests = apr_pstrcat(bits_test_pool, store, "/" BITS_REQUESTS_DIR, NULL);
+    const char *other = apr_pstrcat(bits_test_pool, requests, "/not-a-session", NULL);
+    bits_sweep_stats_t st;
+
+    ck_assert_int_eq(apr_dir_make_recursive(other, APR_FPROT_OS_DEFAULT,
+                                            bits_test_pool), APR_SUCCESS);
+    bits_sweep(store, &policy, claims, now + 1000 * HOUR, &st, bits_test_pool);
+    ck_assert(bits_test_exists(other));
+}
+END_TEST
+
+START_TEST(user_over_the_limit_loses_the_most_recent_sessions)
+{
+    const char *a1 = add_session("alice", BITS_STATE_RECEIVING, 5 * HOUR, 0);
+    const char *a2 = add_session("alice", BITS_STATE_RECEIVING, 4 * HOUR, 0);
+    const char *a3 = add_session("alice", BITS_STATE_DONE, 3 * HOUR, 0);
+    const char *a4 = add_session("alice", BITS_STATE_RECEIVING, 2 * HOUR, 0);
+    const char *b1 = add_session("bob", BITS_STATE_RECEIVING, HOUR, 0);
+    bits_sweep_stats_t st;
+
+    bits_sweep(store, &policy, claims, now, &st, bits_test_pool);
+    ck_assert_int_eq(st.limited, 2);
+    ck_assert_int_eq(st.live, 3);
+    ck_assert_int_eq(state_of(a1), BITS_STATE_RECEIVING);
+    ck_assert_int_eq(state_of(a2), BITS_STATE_RECEIVING);
+    ck_assert_int_eq(state_of(a3), BITS_STATE_EXPIRED);
+    ck_assert_int_eq(state_of(a4), BITS_STATE_EXPIRED);
+    ck_assert_int_eq(state_of(b1), BITS_STATE_RECEIVING);
+}
+END_TEST
+
+START_TEST(missing_store_is_nothing_to_do)
+{
+    bits_sweep_stats_t st;
+    const char *none = apr_pstrcat(bits_test_pool, store, "/absent", NULL);
+
+    ck_assert_int_eq(bits_sweep(none, &policy, claims, now, &st, bits_test_pool),
+                     APR_SUCCESS);
+    ck_assert_int_eq(st.live + st.expired + st.removed, 0);
+}
+END_TEST
+
+START_TEST(sweep_is_due_once_per_interval)
+{
+    apr_pool_t *p = bits_test_pool;
+
+    ck_assert_int_eq(bits_sweep_due(store, HOUR, now, p), 1);
+    /* Claimed: nobody else starts a sweep meanwhile. */
+    ck_assert_int_eq(bits_sweep_due(store, HOUR, now, p), 0);
+    bits_sweep_done(store, now, p);
+    ck_assert_int_eq(bits_sweep_due(store, HOUR, now + HOUR / 2, p), 0);
+    ck_assert_int_eq(bits_sweep_due(store, HOUR, now + 2 * HOUR, p), 1);
+}
+END_TEST
+
+START_TEST(stale_claim_is_taken_over)
+{
+    apr_pool_t *p = bits_test_pool;
+
+    ck_assert_int_eq(bits_sweep_due(store, HOUR, now, p), 1);   /* sweeper dies */
+    ck_assert_int_eq(bits_sweep_due(store, HOUR, now + HOUR / 2, p), 0);
+    ck_assert_int_eq(bits_sweep_due(store, HOUR, now + 2 * HOUR, p), 1);
+}
+END_TEST
+
+TCase *bits_cleanup_tcase(void)
+{
+    TCase *tc = tcase_create("cleanup");
+
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, idle_session_expires_and_loses_its_data);
+    tcase_add_test(tc, grace_protects_a_session_just_past_its_timeout);
+    tcase_add_test(tc, old_tombstones_go_recent_ones_stay);
+    tcase_add_test(tc, busy_session_is_skipped);
+    tcase_add_test(tc, unreadable_debris_goes_only_after_the_grace_period);
+    tcase_add_test(tc, foreign_entries_are_left_alone);
+    tcase_add_test(tc, user_over_the_limit_loses_the_most_recent_sessions);
+    tcase_add_test(tc, missing_store_is_nothing_to_do);
+    tcase_add_test(tc, sweep_is_due_once_per_interval);
+    tcase_add_test(tc, stale_claim_is_taken_over);
+    return tc;
+}
