@@ -1,0 +1,477 @@
+package BitsTest::Client;
+# Client-side helpers for the mod_bits Apache::Test suite: BITS packets over
+# LWP, raw-socket requests for malformed framing, upload helpers, Ack shape
+# assertions, paths of scenario/session directories, state-file parsing.
+#
+# All traffic goes to 127.0.0.1 (the test server listens there only).
+use strict;
+use warnings;
+
+use Exporter 'import';
+use Apache::Test ();
+use Apache::TestUtil qw(t_cmp);
+use Test::More ();
+use LWP::UserAgent ();
+use HTTP::Request ();
+use HTTP::Response ();
+use IO::Socket::INET ();
+use IO::Select ();
+use MIME::Base64 qw(encode_base64);
+use Digest::SHA ();
+use File::Find ();
+use POSIX ();
+use Time::HiRes qw(time sleep);
+
+our @EXPORT = qw(
+    PROTO_GUID E_INVALIDARG E_ACCESSDENIED E_DISK_FULL E_FAIL
+    E_SESSION_NOT_FOUND E_TOO_LARGE E_HTTP_404 E_HTTP_413 E_HTTP_503
+    base_url url ua bits_request ping create_session fragment
+    close_session cancel_session upload_file send_fragments
+    raw_request raw_head raw_connect raw_send read_response
+    random_bytes sha256_hex sha256_file file_bytes
+    htdocs t_dir logs_dir session_root session_dir state_file read_state
+    request_file ack_is ack_shape_ok sid_of received_of
+    auth_header find_files_named tree_snapshot
+    httpd_parent_pid httpd_children wait_for_server
+    server_stop server_start error_log_lines
+);
+
+use constant PROTO_GUID          => '{7df0354d-249b-430f-820d-3d2a9bef4931}';
+use constant E_INVALIDARG        => '0x80070057';
+use constant E_ACCESSDENIED      => '0x80070005';
+use constant E_DISK_FULL         => '0x80070070';
+use constant E_FAIL              => '0x80004005';
+use constant E_SESSION_NOT_FOUND => '0x8020001F';
+use constant E_TOO_LARGE         => '0x80200020';
+use constant E_HTTP_404          => '0x80190194';
+use constant E_HTTP_413          => '0x8019019D';
+use constant E_HTTP_503          => '0x801901F7';
+
+# ---------------------------------------------------------------- paths
+
+sub port     { Apache::Test::vars('port') }
+sub base_url { 'http://127.0.0.1:' . port() }
+sub url      { my $p = shift; $p = "/$p" unless $p =~ m{^/}; base_url() . $p }
+sub t_dir    { Apache::Test::vars('serverroot') }
+sub htdocs   { my $rel = shift; my $d = Apache::Test::vars('documentroot');
+               defined $rel && length $rel ? "$d/$rel" : $d }
+sub logs_dir { Apache::Test::vars('t_logs') }
+
+# Default session root of a scenario directory: <dir>/BITS-Sessions.
+sub session_root { my $scen = shift; htdocs($scen) . '/BITS-Sessions' }
+sub session_dir  { my ($root, $sid) = @_; "$root/Requests/$sid" }
+sub state_file   { session_dir(@_) . '/state' }
+sub request_file { session_dir(@_) . '/requestfile.bin' }
+
+# Parses a session state file: first line "BITS-Session 1", then key=value.
+# Returns a hash ref (with _version = first line) or undef if missing.
+sub read_state {
+    my ($root, $sid) = @_;
+    my $f = state_file($root, $sid);
+    open my $fh, '<', $f or return undef;
+    my $first = <$fh>;
+    return { _version => '' } unless defined $first;
+    chomp $first;
+    my %h = (_version => $first);
+    while (my $l = <$fh>) {
+        chomp $l;
+        next unless length $l;
+        my ($k, $v) = split /=/, $l, 2;
+        $h{$k} = defined $v ? $v : '';
+    }
+    close $fh;
+    return \%h;
+}
+
+# ---------------------------------------------------------------- data
+
+sub random_bytes {
+    my $n = shift;
+    open my $fh, '<:raw', '/dev/urandom' or die "urandom: $!";
+    my $buf = '';
+    while (length $buf < $n) {
+        my $got = read $fh, $buf, $n - length $buf, length $buf;
+        die "urandom read: $!" unless $got;
+    }
+    close $fh;
+    return $buf;
+}
+
+sub sha256_hex { Digest::SHA::sha256_hex($_[0]) }
+
+sub sha256_file {
+    my $f = shift;
+    return undef unless -f $f;
+    my $d = Digest::SHA->new(256);
+    $d->addfile($f, 'b');
+    return $d->hexdigest;
+}
+
+sub file_bytes {
+    my $f = shift;
+    open my $fh, '<:raw', $f or return undef;
+    local $/;
+    my $c = <$fh>;
+    close $fh;
+    return defined $c ? $c : '';
+}
+
+# All files (or links) below $dir whose base name matches $re.
+sub find_files_named {
+    my ($dir, $re) = @_;
+    my @out;
+    return () unless -d $dir;
+    File::Find::find({ no_chdir => 1, wanted => sub {
+        my $b = $File::Find::name; $b =~ s{.*/}{};
+        push @out, $File::Find::name if $b =~ $re;
+    } }, $dir);
+    return sort @out;
+}
+
+# Sorted list of every path below $dir (to show that nothing was created).
+sub tree_snapshot {
+    my $dir = shift;
+    my @out;
+    return '' unless -d $dir;
+    File::Find::find({ no_chdir => 1, wanted => sub {
+        push @out, $File::Find::name;
+    } }, $dir);
+    return join "\n", sort @out;
+}
+
+# ---------------------------------------------------------------- LWP
+
+my $UA;
+sub ua {
+    $UA ||= LWP::UserAgent->new(keep_alive => 0, timeout => 60,
+                                agent => 'Microsoft BITS/7.8 (mod_bits tests)');
+    return $UA;
+}
+
+sub auth_header {
+    my ($user, $pw) = @_;
+    return ('Authorization' => 'Basic ' . encode_base64("$user:$pw", ''));
+}
+
+# bits_request($path, $packet_type, %opt) -> HTTP::Response
+#   sid, range, body, headers => [..], auth => [user, pw],
+#   method (default BITS_POST), no_type (omit BITS-Packet-Type)
+sub bits_request {
+    my ($path, $type, %o) = @_;
+    my $body = defined $o{body} ? $o{body} : '';
+    my @h;
+    push @h, 'BITS-Packet-Type' => $type unless $o{no_type} || !defined $type;
+    push @h, 'BITS-Session-Id' => $o{sid} if defined $o{sid};
+    push @h, 'Content-Range' => $o{range} if defined $o{range};
+    push @h, auth_header(@{ $o{auth} }) if $o{auth};
+    push @h, @{ $o{headers} } if $o{headers};
+    push @h, 'Content-Length' => length $body
+        unless grep { lc $_ eq 'content-length' } @h[grep { !($_ % 2) } 0..$#h];
+    my $req = HTTP::Request->new($o{method} || 'BITS_POST', url($path), \@h, $body);
+    return ua()->request($req);
+}
+
+sub ping { my ($path, %o) = @_; bits_request($path, 'Ping', %o) }
+
+sub create_session {
+    my ($path, %o) = @_;
+    my @h = exists $o{protocols}
+        ? (defined $o{protocols} ? ('BITS-Supported-Protocols' => $o{protocols}) : ())
+        : ('BITS-Supported-Protocols' => PROTO_GUID);
+    delete $o{protocols};
+    $o{headers} = [ @h, @{ $o{headers} || [] } ];
+    return bits_request($path, 'Create-Session', %o);
+}
+
+# fragment($path, $sid, $bytes, $first, $total, %opt); range may be
+# overridden with range => '...'.
+sub fragment {
+    my ($path, $sid, $bytes, $first, $total, %o) = @_;
+    my $last = $first + length($bytes) - 1;
+    my $range = exists $o{range} ? delete $o{range}
+                                 : "bytes $first-$last/$total";
+    return bits_request($path, 'Fragment', sid => $sid, range => $range,
+                        body => $bytes, %o);
+}
+
+sub close_session  { my ($path, $sid, %o) = @_;
+                     bits_request($path, 'Close-Session', sid => $sid, %o) }
+sub cancel_session { my ($path, $sid, %o) = @_;
+                     bits_request($path, 'Cancel-Session', sid => $sid, %o) }
+
+sub sid_of      { scalar $_[0]->header('BITS-Session-Id') }
+sub received_of { scalar $_[0]->header('BITS-Received-Content-Range') }
+
+# send_fragments($path, $sid, $data, $fragsize, %opt): sends the file from
+# offset 'from' (default 0) following the server's N.  Returns
+# (ok, \@responses).
+sub send_fragments {
+    my ($path, $sid, $data, $fs, %o) = @_;
+    my $total = length $data;
+    my $off = $o{from} || 0;
+    my @res;
+    my $guard = 0;
+    while ($off < $total) {
+        my $len = $total - $off < $fs ? $total - $off : $fs;
+        my $r = fragment($path, $sid, substr($data, $off, $len), $off, $total,
+                         %{ $o{opt} || {} });
+        push @res, $r;
+        my $n = received_of($r);
+        return (0, \@res) unless ($r->code == 200 || $r->code == 416)
+                                 && defined $n && $n =~ /^\d+$/;
+        return (0, \@res) if $n <= $off && $r->code == 200 && $len > 0;
+        $off = $n;
+        return (0, \@res) if ++$guard > 100000;
+    }
+    return (1, \@res);
+}
+
+# upload_file($path, $data, $fragsize, %opt): Create-Session + all
+# fragments.  Returns a hash ref {ok, sid, create, acks => [...]}.
+sub upload_file {
+    my ($path, $data, $fs, %o) = @_;
+    my $c = create_session($path, %{ $o{create_opt} || {} });
+    my %r = (create => $c, sid => sid_of($c), ok => 0, acks => []);
+    return \%r unless $c->code == 200 && defined $r{sid};
+    if (length $data == 0) {
+        my $f = fragment($path, $r{sid}, '', 0, 0, range => 'bytes 0--1/0',
+                         %{ $o{opt} || {} });
+        $r{acks} = [$f];
+        $r{ok} = $f->code == 200;
+        return \%r;
+    }
+    my ($ok, $acks) = send_fragments($path, $r{sid}, $data, $fs, %o);
+    $r{ok} = $ok;
+    $r{acks} = $acks;
+    return \%r;
+}
+
+# ---------------------------------------------------------------- assertions
+
+# Checks the Ack shape rules common to every module-produced answer.
+# Returns the list of problems (empty = fine).
+sub ack_problems {
+    my ($res, $code) = @_;
+    my @p;
+    my $h = sub { scalar $res->header($_[0]) };
+    push @p, 'BITS-Packet-Type is ' . (defined $h->('BITS-Packet-Type') ? "'" . $h->('BITS-Packet-Type') . "'" : 'missing')
+        unless defined $h->('BITS-Packet-Type') && $h->('BITS-Packet-Type') eq 'Ack';
+    my $cl = $h->('Content-Length');
+    push @p, 'Content-Length is ' . (defined $cl ? "'$cl'" : 'missing')
+        unless defined $cl && $cl eq '0';
+    push @p, 'body is not empty (' . length($res->content) . ' bytes)'
+        if length $res->content;
+    push @p, 'Pragma is not no-cache'
+        unless ($h->('Pragma') || '') =~ /\bno-cache\b/i;
+    push @p, 'Cache-Control is not no-cache'
+        unless ($h->('Cache-Control') || '') =~ /\bno-cache\b/i;
+    if (defined $code) {
+        my $ec = $h->('BITS-Error-Code');
+        my $cx = $h->('BITS-Error-Context');
+        push @p, 'BITS-Error-Code is ' . (defined $ec ? "'$ec'" : 'missing')
+            . ", expected '$code'"
+            unless defined $ec && $ec eq $code;
+        push @p, 'BITS-Error-Context is ' . (defined $cx ? "'$cx'" : 'missing')
+            . ", expected '0x5'"
+            unless defined $cx && $cx eq '0x5';
+    }
+    else {
+        push @p, 'unexpected BITS-Error-Code ' . $h->('BITS-Error-Code')
+            if defined $h->('BITS-Error-Code');
+        push @p, 'unexpected BITS-Error-Context ' . $h->('BITS-Error-Context')
+            if defined $h->('BITS-Error-Context');
+    }
+    return @p;
+}
+
+sub ack_shape_ok {
+    my ($res, $code, $msg) = @_;
+    my @p = ack_problems($res, $code);
+    my $ok = Test::More::ok(!@p, "$msg: Ack shape"
+        . (defined $code ? " with BITS-Error-Code $code, context 0x5" : ', no error headers'));
+    Test::More::diag("  $msg: $_") for @p;
+    Test::More::diag('  response was: ' . $res->status_line . "\n" . $res->headers->as_string)
+        if @p;
+    return $ok;
+}
+
+# ack_is($res, $status, $code_or_undef, $msg): two assertions, the HTTP
+# status and the Ack shape (incl. error headers exactly when $code given).
+sub ack_is {
+    my ($res, $status, $code, $msg) = @_;
+    my $ok = Test::More::ok(t_cmp($res->code, $status, "$msg: status"),
+                            "$msg: status $status");
+    Test::More::diag('  got: ' . $res->status_line . "\n" . $res->headers->as_string)
+        unless $res->code == $status;
+    return ack_shape_ok($res, $code, $msg) && $ok;
+}
+
+# ---------------------------------------------------------------- raw sockets
+
+sub raw_connect {
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => port(),
+                                  Proto => 'tcp', Timeout => 10)
+        or die "connect 127.0.0.1:" . port() . ": $!";
+    binmode $s;
+    $s->autoflush(1);
+    return $s;
+}
+
+sub raw_send {
+    my ($s, $data) = @_;
+    local $SIG{PIPE} = 'IGNORE';
+    my $off = 0;
+    while ($off < length $data) {
+        my $n = syswrite $s, $data, length($data) - $off, $off;
+        return 0 unless defined $n && $n > 0;
+        $off += $n;
+    }
+    return 1;
+}
+
+# read_response($sock, $timeout) -> HTTP::Response.  Reads the status line,
+# the headers and a Content-Length delimited body.  On a timeout or EOF
+# before the end of the headers the response has status 599 and an
+# X-Raw-Error header (a real server answer never has 599).
+sub read_response {
+    my ($s, $timeout) = @_;
+    $timeout ||= 30;
+    my $sel = IO::Select->new($s);
+    my $buf = '';
+    my $deadline = time + $timeout;
+    my $fail = sub {
+        my $why = shift;
+        my $r = HTTP::Response->new(599, "raw read failed: $why");
+        $r->header('X-Raw-Error' => $why);
+        $r->header('X-Raw-Data' => length $buf);
+        return $r;
+    };
+    while ($buf !~ /\r?\n\r?\n/) {
+        my $left = $deadline - time;
+        return $fail->('timeout') if $left <= 0 || !$sel->can_read($left);
+        my $n = sysread $s, $buf, 65536, length $buf;
+        return $fail->(defined $n ? 'eof' : "read: $!") unless $n;
+    }
+    my ($head, $rest) = split /\r?\n\r?\n/, $buf, 2;
+    $rest = '' unless defined $rest;
+    my @lines = split /\r?\n/, $head;
+    my $sl = shift @lines;
+    my ($code, $msg) = $sl =~ m{^HTTP/\d\.\d\s+(\d{3})\s*(.*)$};
+    return $fail->("bad status line '$sl'") unless $code;
+    my $res = HTTP::Response->new($code, $msg);
+    for (@lines) {
+        my ($k, $v) = /^([^:]+):\s*(.*?)\s*$/ or next;
+        $res->push_header($k => $v);
+    }
+    my $len = $res->header('Content-Length');
+    if (defined $len && $len =~ /^\d+$/) {
+        while (length $rest < $len) {
+            my $left = $deadline - time;
+            last if $left <= 0 || !$sel->can_read($left);
+            my $n = sysread $s, $rest, 65536, length $rest;
+            last unless $n;
+        }
+    }
+    $res->content($rest);
+    return $res;
+}
+
+# raw_request(%opt) -> HTTP::Response (see read_response).
+#   method (BITS_POST), path, headers => [name => value, ...] (sent as is,
+#   in order; no Content-Length is added), body (sent after the headers),
+#   timeout.
+sub raw_request {
+    my (%o) = @_;
+    my $s = raw_connect();
+    raw_send($s, raw_head(%o) . (defined $o{body} ? $o{body} : ''));
+    my $r = read_response($s, $o{timeout});
+    close $s;
+    return $r;
+}
+
+# The request line and headers of a raw request (incl. the blank line).
+sub raw_head {
+    my (%o) = @_;
+    my $req = sprintf "%s %s HTTP/1.1\r\n", $o{method} || 'BITS_POST', $o{path};
+    my @h = @{ $o{headers} || [] };
+    $req .= "Host: 127.0.0.1:" . port() . "\r\n";
+    while (my ($k, $v) = splice @h, 0, 2) { $req .= "$k: $v\r\n" }
+    $req .= "Connection: close\r\n" unless $o{keepalive};
+    return $req . "\r\n";
+}
+
+# ---------------------------------------------------------------- server
+
+sub httpd_parent_pid {
+    my $f = logs_dir() . '/httpd.pid';
+    open my $fh, '<', $f or return undef;
+    my $pid = <$fh>;
+    close $fh;
+    return undef unless defined $pid;
+    chomp $pid;
+    return $pid =~ /^\d+$/ ? $pid : undef;
+}
+
+# PIDs whose parent is $ppid (from /proc).
+sub httpd_children {
+    my $ppid = shift;
+    my @kids;
+    opendir my $dh, '/proc' or return ();
+    for my $p (grep { /^\d+$/ } readdir $dh) {
+        open my $fh, '<', "/proc/$p/stat" or next;
+        my $st = <$fh>;
+        close $fh;
+        next unless defined $st;
+        # pid (comm) state ppid ...
+        my ($pp) = $st =~ /\)\s+\S+\s+(\d+)/;
+        push @kids, $p if defined $pp && $pp == $ppid;
+    }
+    closedir $dh;
+    return sort { $a <=> $b } @kids;
+}
+
+# Waits until a Ping on $path answers 200 (or $timeout seconds pass).
+sub wait_for_server {
+    my ($path, $timeout) = @_;
+    my $until = time + ($timeout || 30);
+    while (time < $until) {
+        my $r = eval { ping($path) };
+        return 1 if $r && $r->code == 200;
+        sleep 0.2;
+    }
+    return 0;
+}
+
+# Stop/start the test server through Apache::Test's server object, with
+# its chatter kept out of the TAP stream.
+sub _quiet (&) {
+    my $code = shift;
+    open my $saved, '>&', \*STDOUT or die "dup: $!";
+    open STDOUT, '>', '/dev/null' or die "devnull: $!";
+    my @r = eval { $code->() };
+    my $err = $@;
+    open STDOUT, '>&', $saved or die "restore: $!";
+    die $err if $err;
+    return wantarray ? @r : $r[0];
+}
+
+sub server_stop {
+    my $server = Apache::Test::config()->server;
+    return _quiet { $server->stop };
+}
+
+sub server_start {
+    my $server = Apache::Test::config()->server;
+    local $SIG{CHLD} = 'DEFAULT';
+    return _quiet { $server->start };
+}
+
+sub error_log_lines {
+    my $f = logs_dir() . '/error_log';
+    open my $fh, '<', $f or return ();
+    my @l = <$fh>;
+    close $fh;
+    return @l;
+}
+
+1;

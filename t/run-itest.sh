@@ -1,0 +1,115 @@
+#!/bin/bash
+# Runs the Apache::Test integration suite of mod_bits (called by `make itest`
+# as `t/run-itest.sh <apxs>`, and by `make clean` as `t/run-itest.sh clean`).
+#
+# The suite runs as root; httpd's children run as nobody/nogroup, so every
+# directory above the tree must be traversable by nobody.  If it is not
+# (e.g. a CI clone under /root), the tree is copied to a mode-755 directory
+# under /tmp and the suite runs there; t/logs is copied back afterwards.
+set -euo pipefail
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+cd "$TOP"
+
+# Scenario directories (one per test area), created 0777 fresh every run.
+SCENARIOS=(
+    ping create create/sub frag close sec sec/sub race robust
+    limits lock expiry diskfull overwrite off
+    hostid hostiddef hostid0
+    inherit inherit/child inherit/child/grand inherit/off
+    custom locdir auth authz denied
+)
+HTPASSWD_FILE=t/state/bits-htpasswd
+CUSTOM_SESSIONS=t/state/custom-sessions
+
+# Unmounts tmpfs file systems the suite left mounted below $1/t/htdocs.
+umount_leftovers() {
+    local base="$1/t/htdocs" mp
+    [ -r /proc/mounts ] || return 0
+    # deepest first
+    awk '{print $2}' /proc/mounts | sed 's/\\040/ /g' | sort -r |
+    while IFS= read -r mp; do
+        case "$mp" in
+            "$base"/*) umount "$mp" 2>/dev/null || umount -l "$mp" 2>/dev/null || true ;;
+        esac
+    done
+}
+
+remove_scenarios() {
+    local d
+    umount_leftovers "$PWD"
+    for d in "${SCENARIOS[@]}"; do
+        rm -rf "t/htdocs/${d%%/*}"
+    done
+    rm -rf t/htdocs/outside "$CUSTOM_SESSIONS" "$HTPASSWD_FILE"
+}
+
+if [ "${1:-}" = clean ]; then
+    perl t/TEST.PL -clean >/dev/null 2>&1 || true
+    remove_scenarios
+    exit 0
+fi
+
+APXS=${1:-apxs}
+
+if [ ! -f .libs/mod_bits.so ]; then
+    echo "run-itest.sh: .libs/mod_bits.so is missing (run make first)" >&2
+    exit 2
+fi
+if ! command -v htpasswd >/dev/null 2>&1; then
+    echo "run-itest.sh: htpasswd not found (apt-get install apache2-utils)" >&2
+    exit 2
+fi
+
+WORKDIR=
+ORIG=$TOP
+finish() {
+    local rc=$?
+    if [ -n "$WORKDIR" ] && [ -d "$WORKDIR" ]; then
+        umount_leftovers "$WORKDIR"
+        # keep the logs of the run in the original tree
+        if [ -d "$WORKDIR/t/logs" ]; then
+            rm -rf "$ORIG/t/logs"
+            cp -a "$WORKDIR/t/logs" "$ORIG/t/logs" || true
+            echo "run-itest.sh: logs copied to $ORIG/t/logs"
+        fi
+        cd /
+        rm -rf "$WORKDIR"
+    fi
+    exit $rc
+}
+trap finish EXIT
+
+if ! setpriv --reuid=nobody --regid=nogroup --clear-groups test -x "$PWD/t"; then
+    WORKDIR=$(mktemp -d /tmp/mod_bits-itest.XXXXXX)
+    chmod 755 "$WORKDIR"
+    echo "run-itest.sh: nobody cannot traverse $PWD; running in $WORKDIR"
+    tar -C "$TOP" --exclude=./.git -cf - . | tar -C "$WORKDIR" -xf -
+    cd "$WORKDIR"
+    if ! setpriv --reuid=nobody --regid=nogroup --clear-groups test -x "$PWD/t"; then
+        echo "run-itest.sh: nobody cannot traverse $PWD either" >&2
+        exit 2
+    fi
+fi
+
+perl t/TEST.PL -clean >/dev/null 2>&1 || true
+
+# Fresh scenario directories, writable by httpd's children (nobody).
+remove_scenarios
+mkdir -p t/htdocs t/state
+chmod 755 t t/htdocs t/state
+for d in "${SCENARIOS[@]}"; do
+    mkdir -p "t/htdocs/$d"
+    chmod 0777 "t/htdocs/$d"
+done
+mkdir -p "$CUSTOM_SESSIONS"
+chmod 0777 "$CUSTOM_SESSIONS"
+htpasswd -b -c "$HTPASSWD_FILE" alice alice-secret >/dev/null 2>&1
+htpasswd -b "$HTPASSWD_FILE" bob bob-secret >/dev/null 2>&1
+chmod 0644 "$HTPASSWD_FILE"
+
+set +e
+perl t/TEST.PL -apxs "$APXS" -httpd_conf "$PWD/t/conf/modules.conf" -port select
+rc=$?
+set -e
+exit $rc
