@@ -33,10 +33,12 @@ static void set_ack_headers(request_rec *r, bits_ack_t ack)
 
 void bits_ack_send(request_rec *r, bits_ack_t ack)
 {
+    /* The status first: for a refused packet whose client waits for
+     * "100 Continue", httpd then closes instead of reading the body. */
+    r->status = ack.status;
     /* Keep the connection usable: whatever body is left is read away. */
     if (ap_discard_request_body(r) != OK)
         r->connection->keepalive = AP_CONN_CLOSE;
-    r->status = ack.status;
     set_ack_headers(r, ack);
     ap_set_content_length(r, 0);
 }

@@ -130,8 +130,11 @@ static bits_ack_t destination_error(bits_req_t *rq, bits_path_status_t st)
                      ap_escape_logitem(rq->r->pool, rq->r->uri));
 }
 
+/* The URL as the client wrote it (still percent-encoded), made absolute. */
 static const char *destination_url(request_rec *r)
 {
+    if (r->unparsed_uri && r->unparsed_uri[0] == '/')
+        return ap_construct_url(r->pool, r->unparsed_uri, r);
     return ap_construct_url(r->pool, r->args ? apr_pstrcat(r->pool, r->uri, "?",
                                                           r->args, NULL) : r->uri, r);
 }
