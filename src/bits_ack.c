@@ -41,6 +41,7 @@ void bits_ack_send(request_rec *r, bits_ack_t ack)
         r->connection->keepalive = AP_CONN_CLOSE;
     set_ack_headers(r, ack);
     ap_set_content_length(r, 0);
+    r->content_type = NULL;     /* no entity, so no type (mod_mime set one) */
 }
 
 /* HRESULT for an HTTP error Apache raised itself (authz, limits, ...). */
