@@ -12,6 +12,8 @@ use BitsTest::Client;
 
 my $S = 'ping';
 
+reset_scenario('ping');
+
 # --- Ping -------------------------------------------------------------------
 my $r = ping("/$S/some-file.bin");
 ack_is($r, 200, undef, 'Ping');

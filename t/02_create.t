@@ -13,6 +13,8 @@ my $S    = 'create';
 my $root = session_root($S);
 my $GUID_RE = qr/^\{[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}\}$/;
 
+reset_scenario('create', 'sub');
+
 sub n_sessions { my @d = glob("$root/Requests/*"); scalar @d }
 
 sub write_file { my ($f, $c) = @_; open my $fh, '>', $f or die "$f: $!"; print $fh $c; close $fh }

@@ -12,6 +12,8 @@ use BitsTest::Client;
 my $S    = 'close';
 my $root = session_root($S);
 
+reset_scenario('close');
+
 sub write_file { my ($f, $c) = @_; open my $fh, '>', $f or die "$f: $!"; print $fh $c; close $fh }
 sub new_session {
     my $path = shift;

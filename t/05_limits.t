@@ -10,6 +10,8 @@ use Apache::TestUtil;
 use BitsTest::Client;
 use Time::HiRes qw(time);
 
+reset_scenario('limits');
+
 my $S    = 'limits';
 my $root = session_root($S);
 sub new_session {

@@ -14,6 +14,8 @@ my $root  = session_root($S);
 my @alice = (auth => ['alice', 'alice-secret']);
 my @bob   = (auth => ['bob', 'bob-secret']);
 
+for my $n (qw(auth authz denied)) { reset_scenario($n) }
+
 # --- 401 challenges -------------------------------------------------------------
 my $r = ping("/$S/x.bin");
 ok(t_cmp($r->code, 401, 'anonymous'), 'anonymous BITS_POST gets 401');

@@ -10,6 +10,8 @@ use Apache::TestUtil;
 use BitsTest::Client;
 use Time::HiRes qw(sleep);
 
+reset_scenario('expiry');
+
 my $S = 'expiry';
 
 # activity keeps a session alive past the timeout

@@ -12,6 +12,10 @@ use BitsTest::Client;
 use File::Temp qw(tempdir);
 use File::Path qw(make_path);
 
+reset_scenario('sec', 'sub');
+reset_scenario('secover');
+reset_scenario('outside');
+
 my $S    = 'sec';
 my $root = session_root($S);
 my $out  = htdocs('outside');                      # inside htdocs, not a BITS location
@@ -119,8 +123,8 @@ ack_is(create_session("/$S/dangling.txt"), 403, E_ACCESSDENIED, 'destination is 
 ok(t_cmp(-e "$out/notyet.txt" ? 1 : 0, 0, 'dangling target'), 'the dangling symlink target was not created');
 
 write_file("$out/target.txt", "do not touch\n", 0666);
-symlink("$out/target.txt", htdocs('overwrite/linkfile.txt')) or die "symlink: $!";
-ack_is(create_session('/overwrite/linkfile.txt'), 403, E_ACCESSDENIED,
+symlink("$out/target.txt", htdocs('secover/linkfile.txt')) or die "symlink: $!";
+ack_is(create_session('/secover/linkfile.txt'), 403, E_ACCESSDENIED,
        'destination is a symlink (overwrites on)');
 write_file(htdocs("$S/real.txt"), "real\n");
 symlink(htdocs("$S/real.txt"), htdocs("$S/innerlink.txt")) or die "symlink: $!";
@@ -128,19 +132,20 @@ ack_is(create_session("/$S/innerlink.txt"), 403, E_ACCESSDENIED, 'destination is
 
 # a symlink swapped in as the destination while the upload runs (overwrites on)
 write_file("$out/victim2.txt", "victim two\n", 0666);
-my $sw = sid_of(create_session('/overwrite/swap.txt'));
+my $sw = sid_of(create_session('/secover/swap.txt'));
 my $sd = random_bytes(1000);
-fragment('/overwrite/swap.txt', $sw, substr($sd, 0, 500), 0, 1000);
-symlink("$out/victim2.txt", htdocs('overwrite/swap.txt')) or die "symlink: $!";
-$r = fragment('/overwrite/swap.txt', $sw, substr($sd, 500), 500, 1000);
-ok(t_cmp($r->code, qr/^(200|403)$/, 'swap status'), 'completion onto a swapped-in symlink is 200 (link replaced) or 403 (' . $r->code . ')');
+fragment('/secover/swap.txt', $sw, substr($sd, 0, 500), 0, 1000);
+symlink("$out/victim2.txt", htdocs('secover/swap.txt')) or die "symlink: $!";
+$r = fragment('/secover/swap.txt', $sw, substr($sd, 500), 500, 1000);
+ok(t_cmp($r->code, qr/^(200|403|500)$/, 'swap status'),
+   'completion onto a swapped-in symlink is 200 (link replaced) or refused with 403/500 (' . $r->code . ')');
 ok(t_cmp(file_bytes("$out/victim2.txt"), "victim two\n", 'swap victim'), 'the symlink target was not written through');
 if ($r->code == 200) {
-    ok(t_cmp((!-l htdocs('overwrite/swap.txt') && sha256_file(htdocs('overwrite/swap.txt')) eq sha256_hex($sd)) ? 1 : 0, 1, 'swap replaced'),
+    ok(t_cmp((!-l htdocs('secover/swap.txt') && sha256_file(htdocs('secover/swap.txt')) eq sha256_hex($sd)) ? 1 : 0, 1, 'swap replaced'),
        'the symlink was replaced by the uploaded file');
 }
 else {
-    ok(t_cmp(-l htdocs('overwrite/swap.txt') ? 1 : 0, 1, 'swap kept'), 'the symlink was left in place');
+    ok(t_cmp(-l htdocs('secover/swap.txt') ? 1 : 0, 1, 'swap kept'), 'the symlink was left in place');
 }
 ok(t_cmp(file_bytes("$out/target.txt"), "do not touch\n", 'target intact'), 'symlink target untouched');
 

@@ -14,8 +14,8 @@ cd "$TOP"
 # Scenario directories (one per test area), created 0777 fresh every run.
 SCENARIOS=(
     ping create create/sub frag close sec sec/sub race robust
-    limits lock expiry diskfull overwrite off
-    hostid hostiddef hostid0
+    limits lock expiry diskfull overwrite secover off
+    hostid hostiddef
     inherit inherit/child inherit/child/grand inherit/off
     custom locdir auth authz denied
 )

@@ -19,6 +19,7 @@ use IO::Select ();
 use MIME::Base64 qw(encode_base64);
 use Digest::SHA ();
 use File::Find ();
+use File::Path ();
 use POSIX ();
 use Time::HiRes qw(time sleep);
 
@@ -29,7 +30,7 @@ our @EXPORT = qw(
     close_session cancel_session upload_file send_fragments
     raw_request raw_head raw_connect raw_send read_response
     random_bytes sha256_hex sha256_file file_bytes
-    htdocs t_dir logs_dir session_root session_dir state_file read_state
+    reset_scenario htdocs t_dir logs_dir session_root session_dir state_file read_state
     request_file ack_is ack_shape_ok sid_of received_of
     auth_header find_files_named tree_snapshot
     httpd_parent_pid httpd_children wait_for_server
@@ -81,6 +82,29 @@ sub read_state {
     }
     close $fh;
     return \%h;
+}
+
+# Empties a scenario directory (keeping the directory itself, which may be
+# a mount point) and recreates the given subdirectories, all mode 0777, so
+# that a .t file can be re-run on its own.
+sub reset_scenario {
+    my ($name, @subdirs) = @_;
+    my $d = htdocs($name);
+    File::Path::make_path($d) unless -d $d;
+    opendir my $dh, $d or die "$d: $!";
+    for my $e (grep { !/^\.\.?$/ } readdir $dh) {
+        my $p = "$d/$e";
+        if (-l $p || !-d _) { unlink $p or die "unlink $p: $!" }
+        else                { File::Path::remove_tree($p) }
+    }
+    closedir $dh;
+    chmod 0777, $d;
+    for my $s (@subdirs) {
+        File::Path::make_path("$d/$s");
+        my $p = $d;
+        for my $part (split m{/}, $s) { $p .= "/$part"; chmod 0777, $p }
+    }
+    return $d;
 }
 
 # ---------------------------------------------------------------- data
