@@ -73,7 +73,7 @@ sub check_held {
     sleep 0.7;
     my $ppid = httpd_parent_pid();
     my @kids = $ppid ? httpd_children($ppid) : ();
-    ok(t_cmp(scalar(@kids) > 0 ? 1 : 0, 1, 'children found'), 'httpd parent ' . ($ppid // '?') . ' has children: @kids');
+    ok(t_cmp(scalar(@kids) > 0 ? 1 : 0, 1, 'children found'), 'httpd parent ' . ($ppid // '?') . " has children: @kids");
     my $killed = @kids ? kill('KILL', @kids) : 0;
     ok(t_cmp($killed, scalar(@kids), 'killed'), "kill -9 of $killed httpd children");
     close $s;
