@@ -123,6 +123,49 @@ ok(t_cmp(received_of($r), 300, 'N=300'), 'N = 300 = total');
 ok(t_cmp(sha256_file(htdocs("$S/overlap.bin")), sha256_hex($d3), 'overlap result'),
    'overlapping/duplicate garbage never overwrote held bytes: file identical');
 
+# --- §8.2: the first fragment of a new session at a non-zero offset -> 416 N=0
+{
+    my $d = random_bytes(5000);
+    my $sn = new_session("/$S/restart-offset.bin");
+    my $r = fragment("/$S/restart-offset.bin", $sn, substr($d, 1000, 1000), 1000, 5000);
+    ack_is($r, 416, '0x0', 'first fragment of a new session starts at 1000 (client kept its old offset)');
+    ok(t_cmp(received_of($r), 0, 'fresh 416 N'), 'the 416 tells the client to start at 0');
+    my ($ok) = send_fragments("/$S/restart-offset.bin", $sn, $d, 2000, from => 0);
+    ok(t_cmp($ok, 1, 'restart from 0'), 'the client uploads from 0 after the 416');
+    ok(t_cmp(sha256_file(htdocs("$S/restart-offset.bin")), sha256_hex($d), 'restart-offset file'),
+       'and the file is published intact');
+}
+
+# --- §2.2: the body is consumed on 200/416/403 Acks: the connection stays usable
+{
+    my $sk = new_session("/$S/keepalive.bin");
+    fragment("/$S/keepalive.bin", $sk, 'k' x 100, 0, 1000);
+    my $s = raw_connect();
+    my @steps = (
+        [ 'gap fragment (416) with a 500-byte body', 416,
+          ['BITS-Packet-Type' => 'Fragment', 'BITS-Session-Id' => $sk,
+           'Content-Range' => 'bytes 500-999/1000', 'Content-Length' => 500], 'g' x 500 ],
+        [ 'duplicate fragment (200) with a 100-byte body', 200,
+          ['BITS-Packet-Type' => 'Fragment', 'BITS-Session-Id' => $sk,
+           'Content-Range' => 'bytes 0-99/1000', 'Content-Length' => 100], 'd' x 100 ],
+        [ 'Create-Session on an existing file (403)', 403,
+          ['BITS-Packet-Type' => 'Create-Session', 'BITS-Supported-Protocols' => PROTO_GUID,
+           'Content-Length' => 0], '', "/$S/one.bin" ],
+    );
+    for my $st (@steps) {
+        my ($name, $code, $h, $body, $path) = @$st;
+        raw_send($s, raw_head(path => $path || "/$S/keepalive.bin", keepalive => 1, headers => $h) . $body);
+        my $r = read_response($s, 10);
+        ok(t_cmp($r->code, $code, "keep-alive: $name"), "keep-alive: $name answered $code");
+        raw_send($s, raw_head(path => "/$S/keepalive.bin", keepalive => 1,
+                              headers => ['BITS-Packet-Type' => 'Ping', 'Content-Length' => 0]));
+        $r = read_response($s, 10);
+        ack_is($r, 200, undef, "keep-alive: Ping on the same connection after the $name");
+    }
+    close $s;
+    cancel_session("/$S/keepalive.bin", $sk);
+}
+
 # --- row 14: bad Content-Range (session known, N stays) ------------------------
 my $sidr = new_session("/$S/ranges.bin");
 $r = fragment("/$S/ranges.bin", $sidr, 'a' x 10, 0, 100);

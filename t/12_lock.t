@@ -60,4 +60,28 @@ $r = fragment("/$S/held.bin", $sid, substr($data, 1000), 1000, 2000);
 ack_is($r, 200, undef, 'next fragment once the lock is free');
 ok(t_cmp(sha256_file(htdocs("$S/held.bin")), sha256_hex($data), 'held result'), 'upload completes byte-identical');
 
+# --- the default BITSLockTimeout is 10 s ---------------------------------------------
+{
+    reset_scenario('race');                      # a location without BITSLockTimeout
+    my $d  = random_bytes(1000);
+    my $ds = sid_of(create_session('/race/default-lock.bin'));
+    my $h = raw_connect();
+    raw_send($h, raw_head(path => '/race/default-lock.bin',
+                          headers => ['BITS-Packet-Type' => 'Fragment', 'BITS-Session-Id' => $ds,
+                                      'Content-Range' => 'bytes 0-999/1000', 'Content-Length' => 1000])
+                 . substr($d, 0, 10));
+    sleep 0.5;
+    my $t0 = time;
+    my $r  = fragment('/race/default-lock.bin', $ds, $d, 0, 1000);
+    my $dt = time - $t0;
+    ack_is($r, 503, E_HTTP_503, 'busy session with the default lock timeout');
+    ok(t_cmp($dt >= 9.5 && $dt < 16 ? 1 : 0, 1, 'default wait'),
+       sprintf('the default BITSLockTimeout waited about 10 s (%.2fs)', $dt));
+    raw_send($h, substr($d, 10));
+    my $hr = read_response($h, 15);
+    close $h;
+    ack_is($hr, 200, undef, 'the holder completes the upload');
+    ok(t_cmp(sha256_file(htdocs('race/default-lock.bin')), sha256_hex($d), 'default-lock file'), 'and the file is intact');
+}
+
 done_testing();
