@@ -61,6 +61,11 @@ ok(t_cmp(received_of($r), 100_000, 'replayed N (tail)'), 'replayed tail Ack has 
 ok(t_cmp(sha256_file(htdocs("$S/one.bin")), sha256_hex($one), 'still same'), 'published file unchanged');
 
 # Close: tombstone
+# the published file is an ordinary file Apache can serve (readable by httpd)
+my $get = ua()->get(url("/$S/one.bin"));
+ok(t_cmp($get->code, 200, 'GET published'), 'GET of the published file is 200');
+ok(t_cmp(sha256_hex($get->content), sha256_hex($one), 'GET content'), 'GET returns the uploaded bytes');
+
 ack_is(close_session("/$S/one.bin", $sid1), 200, undef, 'Close-Session after completion');
 $st = read_state($root, $sid1);
 ok(t_cmp($st && $st->{state}, 'CLOSED', 'tombstone'), 'tombstone state CLOSED');
@@ -115,6 +120,7 @@ $r = fragment("/$S/overlap.bin", $sido, substr($d3, 151, 10), 151, 300);
 ack_is($r, 416, '0x0', 'gap of one byte: fragment 151-160 while N = 150');
 ok(t_cmp(received_of($r), 150, 'gap1 N'), 'one-byte gap: N = 150');
 ok(t_cmp(read_state($root, $sido)->{received}, 150, 'state N'), 'state file: received=150');
+ok(t_cmp(read_state($root, $sido)->{total}, 300, 'state T'), 'state file: total=300 once the first fragment arrived');
 ok(t_cmp(-e htdocs("$S/overlap.bin") ? 1 : 0, 0, 'not yet published'), 'partial upload not published');
 # overlapping final fragment
 $r = fragment("/$S/overlap.bin", $sido, ('W' x 20) . substr($d3, 150), 130, 300);
@@ -199,6 +205,7 @@ for my $b (@bad) {
     $o{range} = $range if defined $range;
     $r = bits_request("/$S/ranges.bin", 'Fragment', sid => $sidr, %o);
     ack_is($r, 400, E_INVALIDARG, "Content-Range: $name");
+    ok(t_cmp(sid_of($r), $sidr, "Content-Range: $name: echo"), "Content-Range: $name: Ack echoes BITS-Session-Id");
     ok(t_cmp(received_of($r), 10, "Content-Range: $name: N"),
        "Content-Range: $name: Ack carries BITS-Received-Content-Range: 10");
 }

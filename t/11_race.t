@@ -141,4 +141,30 @@ ok(t_cmp(scalar(@okc), $NPROC, 'parallel uploads'), '8 parallel uploads of diffe
 my @mismatch = grep { (sha256_file(htdocs("$S/multi$_.bin")) // '') ne sha256_hex($files[$_]) } 0 .. $NPROC - 1;
 ok(t_cmp("@mismatch", '', 'parallel results'), 'all 8 files are byte-identical');
 
+# --- 8 sessions racing to publish the same destination (overwrites off) ---------
+# Exactly one may win; the others must get 403 at completion, and the file
+# must be exactly one of the uploads (publish is atomic, never mixed).
+my @cands = map { random_bytes(200_000) } 0 .. $NPROC - 1;
+my @sids  = map { sid_of(create_session("/$S/contended.bin")) } 0 .. $NPROC - 1;
+ok(t_cmp(scalar(grep { defined } @sids), $NPROC, 'contended sessions'), '8 sessions for the same destination');
+# everything but the last byte first, so the completions can race
+for my $i (0 .. $NPROC - 1) {
+    fragment("/$S/contended.bin", $sids[$i], substr($cands[$i], 0, 199_999), 0, 200_000);
+}
+@res = in_parallel(sub {
+    my $i = shift;
+    my $r = fragment("/$S/contended.bin", $sids[$i], substr($cands[$i], 199_999), 199_999, 200_000);
+    return join ' ', $i, $r->code, $r->header('BITS-Error-Code') // '-';
+});
+my @fin = map { @$_ } @res;
+my @won = grep { (split ' ')[1] eq '200' } @fin;
+my @lost = grep { my @f = split ' '; $f[1] eq '403' && $f[2] eq E_ACCESSDENIED } @fin;
+ok(t_cmp(scalar(@won), 1, 'one winner'), 'exactly one of 8 racing completions publishes (got: ' . join(', ', @fin) . ')');
+ok(t_cmp(scalar(@lost), $NPROC - 1, 'others 403'), 'the 7 others get 403 0x80070005');
+my $pub = sha256_file(htdocs("$S/contended.bin")) // '';
+my @match = grep { sha256_hex($cands[$_]) eq $pub } 0 .. $NPROC - 1;
+ok(t_cmp(scalar(@match), 1, 'one complete upload'), 'the published file is exactly one of the uploads');
+ok(t_cmp(@won ? (split ' ', $won[0])[0] : -1, @match ? $match[0] : -2, 'winner content'),
+   'and it is the upload whose completion got 200');
+
 done_testing();

@@ -14,17 +14,19 @@ cd "$TOP"
 # Scenario directories (one per test area), created 0777 fresh every run.
 SCENARIOS=(
     ping create create/sub frag close sec sec/sub race robust
-    limits lock expiry diskfull overwrite secover off
+    limits lock expiry diskfull xdev overwrite secover off
     hostid hostiddef
     inherit inherit/child inherit/child/grand inherit/off
     custom locdir auth authz denied
 )
 HTPASSWD_FILE=t/state/bits-htpasswd
 CUSTOM_SESSIONS=t/state/custom-sessions
+XDEV_SESSIONS=t/state/xdev-sessions
 
-# Unmounts tmpfs file systems the suite left mounted below $1/t/htdocs.
+# Unmounts file systems the suite left mounted below $1/t (t/htdocs/diskfull,
+# t/state/xdev-sessions).
 umount_leftovers() {
-    local base="$1/t/htdocs" mp
+    local base="$1/t" mp
     [ -r /proc/mounts ] || return 0
     # deepest first
     awk '{print $2}' /proc/mounts | sed 's/\\040/ /g' | sort -r |
@@ -41,7 +43,7 @@ remove_scenarios() {
     for d in "${SCENARIOS[@]}"; do
         rm -rf "t/htdocs/${d%%/*}"
     done
-    rm -rf t/htdocs/outside "$CUSTOM_SESSIONS" "$HTPASSWD_FILE"
+    rm -rf t/htdocs/outside "$CUSTOM_SESSIONS" "$XDEV_SESSIONS" "$HTPASSWD_FILE"
 }
 
 if [ "${1:-}" = clean ]; then
@@ -102,8 +104,8 @@ for d in "${SCENARIOS[@]}"; do
     mkdir -p "t/htdocs/$d"
     chmod 0777 "t/htdocs/$d"
 done
-mkdir -p "$CUSTOM_SESSIONS"
-chmod 0777 "$CUSTOM_SESSIONS"
+mkdir -p "$CUSTOM_SESSIONS" "$XDEV_SESSIONS"
+chmod 0777 "$CUSTOM_SESSIONS" "$XDEV_SESSIONS"
 htpasswd -b -c "$HTPASSWD_FILE" alice alice-secret >/dev/null 2>&1
 htpasswd -b "$HTPASSWD_FILE" bob bob-secret >/dev/null 2>&1
 chmod 0644 "$HTPASSWD_FILE"

@@ -1,0 +1,70 @@
+# §7.7 publishing when the session directory and the destination are on
+# different file systems (rename(2) fails with EXDEV): the module must
+# copy to a temporary name in the destination directory and rename.
+# A tmpfs is mounted on the configured BITSSessionDirectory.
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use Apache::Test qw(-withtestmore);
+use Apache::TestUtil;
+use BitsTest::Client;
+use File::Path ();
+
+my $S    = 'xdev';
+my $sdir = t_dir() . '/state/xdev-sessions';
+my $mounted = 0;
+
+sub is_mounted {
+    open my $fh, '<', '/proc/mounts' or return 0;
+    return scalar grep { (split ' ')[1] eq $sdir } <$fh>;
+}
+sub do_umount {
+    return unless is_mounted();
+    system('umount', $sdir) == 0 or system('umount', '-l', $sdir);
+}
+END { do_umount() if $mounted }
+
+reset_scenario($S, 'sub');
+do_umount();
+File::Path::make_path($sdir);
+File::Path::remove_tree($sdir, { keep_root => 1 });
+my $rc = system('mount', '-t', 'tmpfs', '-o', 'size=16m,mode=0777', 'tmpfs', $sdir);
+$mounted = $rc == 0;
+ok(t_cmp($rc, 0, 'mount'), "a tmpfs is mounted on the session directory $sdir");
+unless ($mounted) { done_testing(); exit 1 }
+my @dev = ((stat $sdir)[0], (stat htdocs($S))[0]);
+ok(t_cmp($dev[0] != $dev[1] ? 1 : 0, 1, 'different devices'), 'session directory and destination are on different file systems');
+
+for my $case ([ 'big.bin', 3 * 1024 * 1024 + 17, 256 * 1024 ], [ 'sub/small.bin', 1000, 300 ], [ 'empty.bin', 0, 1 ]) {
+    my ($name, $size, $fs) = @$case;
+    my $data = random_bytes($size);
+    my $u = upload_file("/$S/$name", $data, $fs);
+    ok(t_cmp($u->{ok}, 1, "xdev $name"), "upload of $size bytes to $name completes across file systems");
+    ok(t_cmp(sha256_file(htdocs("$S/$name")), sha256_hex($data), "xdev $name content"),
+       "$name is published byte-identical across file systems");
+    my $st = read_state($sdir, $u->{sid} // '');
+    ok(t_cmp($st ? $st->{state} : 'missing', 'DONE', "xdev $name state"), "$name: the session state (on the tmpfs) is DONE");
+    ack_is(close_session("/$S/$name", $u->{sid}), 200, undef, "xdev $name: Close-Session");
+}
+# no temporary copies left behind in the destination directories
+my @stray = grep { !m{/(big\.bin|empty\.bin|sub|sub/small\.bin)$} }
+            grep { $_ ne htdocs($S) } split /\n/, tree_snapshot(htdocs($S));
+ok(t_cmp("@stray", '', 'no temp files'), 'no temporary files are left in the destination directory');
+
+# the destination appears while the upload runs: 403, nothing replaced, no temp file
+my $sid = sid_of(create_session("/$S/late.bin"));
+open my $fh, '>', htdocs("$S/late.bin") or die; print $fh "mine\n"; close $fh;
+my $r = fragment("/$S/late.bin", $sid, 'x' x 5000, 0, 5000);
+ack_is($r, 403, E_ACCESSDENIED, 'xdev: destination appeared before completion');
+ok(t_cmp(file_bytes(htdocs("$S/late.bin")), "mine\n", 'xdev late untouched'), 'the file that appeared is untouched');
+@stray = grep { !m{/(big\.bin|empty\.bin|late\.bin|sub|sub/small\.bin)$} }
+         grep { $_ ne htdocs($S) } split /\n/, tree_snapshot(htdocs($S));
+ok(t_cmp("@stray", '', 'no temp files after 403'), 'no temporary file is left after the refused publish');
+cancel_session("/$S/late.bin", $sid);
+
+do_umount();
+ok(t_cmp(is_mounted() ? 1 : 0, 0, 'umount'), 'the tmpfs is unmounted at the end');
+$mounted = 0;
+
+done_testing();
