@@ -273,6 +273,32 @@ ok(t_cmp(received_of($r), 50, 'lc N'), 'lower-case id continues the session (N =
 ok(t_cmp(read_state($root, $sidr)->{received}, 50, 'lc state'), 'state file: received=50');
 ack_is(cancel_session("/$S/ranges.bin", $sidr), 200, undef, 'Cancel the range-test session');
 
+# --- 64-bit offsets (location without BITSMaximumUploadSize) ----------------------
+{
+    my $max = '9223372036854775807';
+    my $sh = new_session("/$S/huge.bin");
+    my $r = fragment("/$S/huge.bin", $sh, 'h' x 10, 0, 0, range => "bytes 0-9/$max");
+    ack_is($r, 200, undef, 'total 2^63-1 is accepted where the size is unlimited');
+    ok(t_cmp(received_of($r), 10, 'huge N'), 'huge total: N = 10');
+    ok(t_cmp(read_state($root, $sh)->{total}, $max, 'huge total recorded'), 'state file: total=2^63-1');
+    $r = fragment("/$S/huge.bin", $sh, 'h' x 11, 0, 0, range => "bytes 9223372036854775796-9223372036854775806/$max");
+    ack_is($r, 416, '0x0', 'a fragment ending at byte 2^63-2 is a gap');
+    ok(t_cmp(received_of($r), 10, 'huge gap N'), 'huge gap: N = 10');
+    ack_is(cancel_session("/$S/huge.bin", $sh), 200, undef, 'Cancel the huge session');
+}
+
+# --- the binding is to the destination path (query and escapes do not matter) ----
+{
+    my $sq = sid_of(create_session("/$S/bound.bin?first=1"));
+    my $r = fragment("/$S/bound.bin?second=2", $sq, 'a' x 10, 0, 20);
+    ack_is($r, 200, undef, 'same path with another query string is the same session');
+    $r = fragment("/$S/b%6Fund.bin", $sq, 'b' x 10, 10, 20);
+    ack_is($r, 200, undef, 'same path spelled with a percent-escape is the same session');
+    ok(t_cmp(file_bytes(htdocs("$S/bound.bin")), ('a' x 10) . ('b' x 10), 'bound result'), 'the upload completes');
+    ack_is(close_session("/$S/bound.bin", lc $sq), 200, undef, 'Close-Session with the lower-case id');
+    ok(t_cmp(read_state($root, $sq)->{state}, 'CLOSED', 'lc close'), 'the lower-case id closed the session');
+}
+
 # --- completion races with an appearing destination (§7.4 step 10) ----------
 my $dap = random_bytes(2000);
 my $sida = new_session("/$S/appear.bin");
