@@ -168,6 +168,18 @@ ok(t_cmp(sha256_file(htdocs("$S/overlap.bin")), sha256_hex($d3), 'overlap result
         $r = read_response($s, 10);
         ack_is($r, 200, undef, "keep-alive: Ping on the same connection after the $name");
     }
+    # pipelined: a duplicate fragment and a Ping in one write
+    raw_send($s, raw_head(path => "/$S/keepalive.bin", keepalive => 1,
+                          headers => ['BITS-Packet-Type' => 'Fragment', 'BITS-Session-Id' => $sk,
+                                      'Content-Range' => 'bytes 0-49/1000', 'Content-Length' => 50])
+                 . ('p' x 50)
+                 . raw_head(path => "/$S/keepalive.bin", keepalive => 1,
+                            headers => ['BITS-Packet-Type' => 'Ping', 'Content-Length' => 0]));
+    my $p1 = read_response($s, 10);
+    ack_is($p1, 200, undef, 'pipelined duplicate fragment');
+    ok(t_cmp(received_of($p1), 100, 'pipelined N'), 'pipelined duplicate fragment: N = 100');
+    my $p2 = read_response($s, 10);
+    ack_is($p2, 200, undef, 'pipelined Ping after the fragment body');
     close $s;
     cancel_session("/$S/keepalive.bin", $sk);
 }

@@ -34,6 +34,22 @@ sub check_held {
        "$name: the first N bytes on disk are the bytes sent");
 }
 
+# --- a slow body (trickling in over ~2 s) is still a normal fragment ---------------
+{
+    my $data = random_bytes(20_000);
+    my $sid  = sid_of(create_session("/$S/slow.bin"));
+    my $s = raw_connect();
+    raw_send($s, raw_head(path => "/$S/slow.bin",
+                          headers => ['BITS-Packet-Type' => 'Fragment', 'BITS-Session-Id' => $sid,
+                                      'Content-Range' => 'bytes 0-19999/20000', 'Content-Length' => 20000]));
+    for my $i (0 .. 9) { sleep 0.2; raw_send($s, substr($data, $i * 2000, 2000)) }
+    my $r = read_response($s, 15);
+    close $s;
+    ack_is($r, 200, undef, 'slow body: a fragment trickling in over 2 s');
+    ok(t_cmp(received_of($r), 20000, 'slow N'), 'slow body: N = 20000');
+    ok(t_cmp(sha256_file(htdocs("$S/slow.bin")), sha256_hex($data), 'slow result'), 'slow body: file published intact');
+}
+
 # --- client disconnects mid-fragment ----------------------------------------------
 {
     my $data = random_bytes(256 * 1024);

@@ -1,7 +1,9 @@
 # §7.7 publishing when the session directory and the destination are on
 # different file systems (rename(2) fails with EXDEV): the module must
 # copy to a temporary name in the destination directory and rename.
-# A tmpfs is mounted on the configured BITSSessionDirectory.
+# A tmpfs is mounted on the configured BITSSessionDirectory.  Then the
+# reverse: a full 1 MiB tmpfs as the destination directory, so that the
+# publish copy runs out of space (row 20 at publish time).
 use strict;
 use warnings;
 use FindBin;
@@ -13,17 +15,20 @@ use File::Path ();
 
 my $S    = 'xdev';
 my $sdir = t_dir() . '/state/xdev-sessions';
+my $fdir = htdocs('xdevfull');
 my $mounted = 0;
 
 sub is_mounted {
+    my $d = shift // $sdir;
     open my $fh, '<', '/proc/mounts' or return 0;
-    return scalar grep { (split ' ')[1] eq $sdir } <$fh>;
+    return scalar grep { (split ' ')[1] eq $d } <$fh>;
 }
 sub do_umount {
-    return unless is_mounted();
-    system('umount', $sdir) == 0 or system('umount', '-l', $sdir);
+    my $d = shift // $sdir;
+    return unless is_mounted($d);
+    system('umount', $d) == 0 or system('umount', '-l', $d);
 }
-END { do_umount() if $mounted }
+END { do_umount($sdir); do_umount($fdir) }
 
 reset_scenario($S, 'sub');
 do_umount();
@@ -66,5 +71,41 @@ cancel_session("/$S/late.bin", $sid);
 do_umount();
 ok(t_cmp(is_mounted() ? 1 : 0, 0, 'umount'), 'the tmpfs is unmounted at the end');
 $mounted = 0;
+
+# --- the destination file system is full when the upload is published -------------
+do_umount($fdir);
+reset_scenario('xdevfull');
+my $fsess = t_dir() . '/state/xdevfull-sessions';
+File::Path::make_path($fsess);
+File::Path::remove_tree($fsess, { keep_root => 1 });
+chmod 0777, $fsess;
+$rc = system('mount', '-t', 'tmpfs', '-o', 'size=1m,mode=0777', 'tmpfs', $fdir);
+ok(t_cmp($rc, 0, 'mount full'), "a 1 MiB tmpfs is mounted on the destination directory $fdir");
+if ($rc == 0) {
+    open my $fill, '>:raw', "$fdir/filler.bin" or die "filler: $!";
+    print $fill "\0" x (600 * 1024);
+    close $fill;
+    my $data = random_bytes(600 * 1024);
+    my $sid  = sid_of(create_session('/xdevfull/pub.bin'));
+    my $r = fragment('/xdevfull/pub.bin', $sid, substr($data, 0, 300 * 1024), 0, length $data);
+    ack_is($r, 200, undef, 'publish-full: first half stored (on the session disk)');
+    $r = fragment('/xdevfull/pub.bin', $sid, substr($data, 300 * 1024), 300 * 1024, length $data);
+    ack_is($r, 500, E_DISK_FULL, 'publish-full: the publish copy runs out of space');
+    ok(t_cmp(received_of($r), length $data, 'publish-full N'), 'publish-full: the Ack still reports N = total');
+    ok(t_cmp(-e "$fdir/pub.bin" ? 1 : 0, 0, 'no partial publish'), 'publish-full: no partial file at the destination');
+    my @stray = grep { !m{/filler\.bin$} && $_ ne $fdir } split /\n/, tree_snapshot($fdir);
+    ok(t_cmp("@stray", '', 'publish-full no temp'), 'publish-full: no temporary copy left in the destination directory');
+    my $st = read_state($fsess, $sid);
+    ok(t_cmp($st ? $st->{state} : 'missing', 'COMPLETING', 'publish-full state'),
+       'publish-full: the session stays COMPLETING so the client can retry');
+    unlink "$fdir/filler.bin";
+    $r = fragment('/xdevfull/pub.bin', $sid, substr($data, 300 * 1024), 300 * 1024, length $data);
+    ack_is($r, 200, undef, 'publish-full: the resent final fragment publishes once space is back');
+    ok(t_cmp(sha256_file("$fdir/pub.bin"), sha256_hex($data), 'publish-full result'),
+       'publish-full: the published file is byte-identical');
+    ack_is(close_session('/xdevfull/pub.bin', $sid), 200, undef, 'publish-full: Close-Session');
+    do_umount($fdir);
+    ok(t_cmp(is_mounted($fdir) ? 1 : 0, 0, 'umount full'), 'the destination tmpfs is unmounted at the end');
+}
 
 done_testing();

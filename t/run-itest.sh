@@ -14,7 +14,7 @@ cd "$TOP"
 # Scenario directories (one per test area), created 0777 fresh every run.
 SCENARIOS=(
     ping create create/sub frag close sec sec/sub race robust
-    limits lock expiry diskfull xdev overwrite secover off
+    limits lock expiry diskfull xdev xdevfull overwrite secover off
     hostid hostiddef
     inherit inherit/child inherit/child/grand inherit/off
     custom locdir auth authz denied
@@ -22,9 +22,10 @@ SCENARIOS=(
 HTPASSWD_FILE=t/state/bits-htpasswd
 CUSTOM_SESSIONS=t/state/custom-sessions
 XDEV_SESSIONS=t/state/xdev-sessions
+XDEVFULL_SESSIONS=t/state/xdevfull-sessions
 
 # Unmounts file systems the suite left mounted below $1/t (t/htdocs/diskfull,
-# t/state/xdev-sessions).
+# t/htdocs/xdevfull, t/state/xdev-sessions).
 umount_leftovers() {
     local base="$1/t" mp
     [ -r /proc/mounts ] || return 0
@@ -43,7 +44,7 @@ remove_scenarios() {
     for d in "${SCENARIOS[@]}"; do
         rm -rf "t/htdocs/${d%%/*}"
     done
-    rm -rf t/htdocs/outside "$CUSTOM_SESSIONS" "$XDEV_SESSIONS" "$HTPASSWD_FILE"
+    rm -rf t/htdocs/outside "$CUSTOM_SESSIONS" "$XDEV_SESSIONS" "$XDEVFULL_SESSIONS" "$HTPASSWD_FILE"
 }
 
 if [ "${1:-}" = clean ]; then
@@ -104,8 +105,8 @@ for d in "${SCENARIOS[@]}"; do
     mkdir -p "t/htdocs/$d"
     chmod 0777 "t/htdocs/$d"
 done
-mkdir -p "$CUSTOM_SESSIONS" "$XDEV_SESSIONS"
-chmod 0777 "$CUSTOM_SESSIONS" "$XDEV_SESSIONS"
+mkdir -p "$CUSTOM_SESSIONS" "$XDEV_SESSIONS" "$XDEVFULL_SESSIONS"
+chmod 0777 "$CUSTOM_SESSIONS" "$XDEV_SESSIONS" "$XDEVFULL_SESSIONS"
 htpasswd -b -c "$HTPASSWD_FILE" alice alice-secret >/dev/null 2>&1
 htpasswd -b "$HTPASSWD_FILE" bob bob-secret >/dev/null 2>&1
 chmod 0644 "$HTPASSWD_FILE"

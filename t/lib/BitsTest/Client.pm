@@ -353,6 +353,8 @@ sub raw_send {
     return 1;
 }
 
+my %PENDING;     # bytes read past the end of a response, per socket
+
 # read_response($sock, $timeout) -> HTTP::Response.  Reads the status line,
 # the headers and a Content-Length delimited body.  On a timeout or EOF
 # before the end of the headers the response has status 599 and an
@@ -361,7 +363,7 @@ sub read_response {
     my ($s, $timeout) = @_;
     $timeout ||= 30;
     my $sel = IO::Select->new($s);
-    my $buf = '';
+    my $buf = defined $PENDING{"$s"} ? delete $PENDING{"$s"} : '';
     my $deadline = time + $timeout;
     my $fail = sub {
         my $why = shift;
@@ -395,6 +397,11 @@ sub read_response {
             my $n = sysread $s, $rest, 65536, length $rest;
             last unless $n;
         }
+    }
+    $len = 0 unless defined $len && $len =~ /^\d+$/;
+    if (length $rest > $len) {          # pipelined: keep the next response
+        $PENDING{"$s"} = substr($rest, $len);
+        $rest = substr($rest, 0, $len);
     }
     $res->content($rest);
     return $res;
