@@ -129,4 +129,15 @@ ack_is(close_session("/$S/vanished.bin", $sidv), 404, E_HTTP_404,
 ok(t_cmp(-e htdocs("$S/vanished.bin") ? 1 : 0, 0, 'vanished not published'),
    'nothing published when the request entity vanished');
 
+# --- session-event log lines ------------------------------------------------------
+{
+    my @log = error_log_lines();
+    ok(t_cmp(scalar(grep { index($_, $sidc) >= 0 && /cancel/i } @log) ? 1 : 0, 1, 'log cancelled'),
+       "error_log has a 'cancelled' line for session $sidc");
+    ok(t_cmp(scalar(grep { index($_, $sidp) >= 0 && /close/i } @log) ? 1 : 0, 1, 'log closed'),
+       "error_log has a 'closed' line for session $sidp");
+    ok(t_cmp(scalar(grep { index($_, $sidp) >= 0 && /publish/i && !/not|nothing|never/i } @log), 0, 'log no publish'),
+       "error_log has no 'published' line for the early-closed session $sidp");
+}
+
 done_testing();
