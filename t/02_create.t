@@ -101,6 +101,7 @@ ack_is(create_session("/$S/sub/"), 400, E_INVALIDARG, 'destination URL ends in /
 ack_is(create_session("/$S/sub"), 400, E_INVALIDARG, 'destination names an existing directory (no slash)');
 ack_is(create_session("/$S/newname/"), 400, E_INVALIDARG, 'destination URL ends in / (no such dir)');
 ack_is(create_session("/$S/"), 400, E_INVALIDARG, 'destination is the BITS directory itself');
+ack_is(create_session("/$S"), 400, E_INVALIDARG, 'destination is the BITS directory itself (no trailing slash)');
 
 # --- row 3: existing file, overwrites off -------------------------------------
 write_file(htdocs("$S/exists.txt"), "original\n");

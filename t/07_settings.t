@@ -104,6 +104,7 @@ my $lroot = session_root('locdir');
 ok(t_cmp(read_state($lroot, $u->{sid}) ? read_state($lroot, $u->{sid})->{state} : 'missing', 'DONE', 'loc state'),
    'the session lives in <aliased dir>/BITS-Sessions');
 ack_is(create_session('/loc-uploads/nodir/x.bin'), 404, E_HTTP_404, '<Location>: parent directory missing');
+ack_is(create_session('/loc-uploads'), 400, E_INVALIDARG, '<Location>: destination is the location directory itself');
 ack_is(create_session('/loc-uploads/BITS-Sessions/x.bin'), 403, E_ACCESSDENIED, '<Location>: destination in BITS-Sessions');
 $r = ua()->get(url("/loc-uploads/BITS-Sessions/Requests/$u->{sid}/state"));
 ok(t_cmp($r->code, 404, 'loc GET state'), 'GET of the session state through the <Location> URL is 404');
