@@ -16,6 +16,7 @@
 #include "bits_private.h"
 #include "bits_protocol.h"
 #include "bits_ack.h"
+#include "bits_notify.h"
 
 int bits_method_number = M_INVALID;
 bits_claims_t *bits_child_claims;
@@ -32,6 +33,7 @@ static void *bits_dir_create(apr_pool_t *p, char *dir)
     c->max_upload = -2;
     c->allow_overwrites = BITS_UNSET;
     c->notify_type = BITS_UNSET;
+    c->notify_timeout = BITS_UNSET;
     c->host_id_fallback = BITS_UNSET;
     c->lock_timeout = BITS_UNSET;
     c->cleanup_use_default = BITS_UNSET;
@@ -58,6 +60,7 @@ static void *bits_dir_merge(apr_pool_t *p, void *basev, void *addv)
     PICK(allow_overwrites, BITS_UNSET);
     PICK(notify_type, BITS_UNSET);
     PICK(notify_url, NULL);
+    PICK(notify_timeout, BITS_UNSET);
     PICK(host_id, NULL);
     PICK(host_id_fallback, BITS_UNSET);
     PICK(lock_timeout, BITS_UNSET);
@@ -181,6 +184,29 @@ static const char *set_session_dir(cmd_parms *cmd, void *dcv, const char *arg)
     return NULL;
 }
 
+static const char *set_notify_type(cmd_parms *cmd, void *dcv, const char *arg)
+{
+    if (strlen(arg) != 1 || arg[0] < '0' || arg[0] > '2')
+        return apr_psprintf(cmd->pool, "BITSServerNotificationType: '%s' is not 0 "
+                            "(none), 1 (by reference) or 2 (by value)", arg);
+    ((bits_dir_conf *)dcv)->notify_type = arg[0] - '0';
+    return NULL;
+}
+
+static const char *set_notify_url(cmd_parms *cmd, void *dcv, const char *arg)
+{
+    /* Relative URLs are resolved against each upload's URL (§11.2). */
+    if (!*arg || strlen(arg) > BITS_MAX_URL || strpbrk(arg, " \t\r\n"))
+        return apr_psprintf(cmd->pool, "BITSServerNotificationURL: '%s' is not a URL "
+                            "of at most %d characters", arg, BITS_MAX_URL);
+    if (strstr(arg, "://") && strncasecmp(arg, "http://", 7)
+        && strncasecmp(arg, "https://", 8))
+        return "BITSServerNotificationURL must be an http:// or https:// URL "
+               "or a relative one";
+    ((bits_dir_conf *)dcv)->notify_url = apr_pstrdup(cmd->pool, arg);
+    return NULL;
+}
+
 static const char *set_host_id(cmd_parms *cmd, void *dcv, const char *arg)
 {
     bits_dir_conf *dc = dcv;
@@ -210,6 +236,15 @@ static const command_rec bits_cmds[] = {
     AP_INIT_FLAG("BITSAllowOverwrites", ap_set_flag_slot,
                  (void *)APR_OFFSETOF(bits_dir_conf, allow_overwrites), ACCESS_CONF,
                  "Whether an upload may replace an existing file (Off)"),
+    AP_INIT_TAKE1("BITSServerNotificationType", set_notify_type, NULL, ACCESS_CONF,
+                  "0: publish uploads; 1: notify the application by reference; "
+                  "2: by value"),
+    AP_INIT_TAKE1("BITSServerNotificationURL", set_notify_url, NULL, ACCESS_CONF,
+                  "URL of the server application (absolute, or relative to the "
+                  "upload URL)"),
+    AP_INIT_TAKE1("BITSNotificationTimeout", set_seconds,
+                  (void *)APR_OFFSETOF(bits_dir_conf, notify_timeout), ACCESS_CONF,
+                  "Seconds the application may take to answer (300)"),
     AP_INIT_TAKE1("BITSHostId", set_host_id, NULL, ACCESS_CONF,
                   "Host name of this node, sent as BITS-Host-Id to pin clients"),
     AP_INIT_TAKE1("BITSHostIdFallbackTimeout", set_seconds,
@@ -265,9 +300,11 @@ static void bits_child_init(apr_pool_t *p, server_rec *s)
 
     ap_mpm_query(AP_MPMQ_MAX_THREADS, &threads);
     rv = bits_claims_create(&bits_child_claims, threads > 0 ? threads : 1, p);
+    if (rv == APR_SUCCESS)
+        rv = bits_notify_child_init(p);
     if (rv != APR_SUCCESS)
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
-                     "mod_bits: cannot create the session claim table");
+                     "mod_bits: cannot set up this child (claim table, libcurl)");
 }
 
 static int bits_fixups(request_rec *r)
@@ -296,7 +333,7 @@ static void bits_register_hooks(apr_pool_t *p)
     ap_hook_post_config(bits_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(bits_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_fixups(bits_fixups, NULL, NULL, APR_HOOK_MIDDLE);
-    ap_hook_fixups(bits_hide_session_store, NULL, NULL, APR_HOOK_FIRST);
+    ap_hook_fixups(bits_store_fixups, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_handler(bits_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_insert_error_filter(bits_insert_error_filter, NULL, NULL,
                                 APR_HOOK_MIDDLE);

@@ -10,6 +10,7 @@
 #define BITS_DEFAULT_SESSION_TIMEOUT   1209600   /* s, 14 days (IIS) */
 #define BITS_DEFAULT_FALLBACK_TIMEOUT  86400     /* s, 1 day (IIS) */
 #define BITS_DEFAULT_LOCK_TIMEOUT      10        /* s, wait for a busy session */
+#define BITS_DEFAULT_NOTIFY_TIMEOUT    300       /* s, IIS: 5 minutes */
 #define BITS_DEFAULT_CLEANUP_INTERVAL  (12 * 3600)   /* s, IIS's default schedule */
 #define BITS_DEFAULT_SESSIONS_LIMIT    50        /* per user (IIS) */
 
@@ -21,8 +22,9 @@ typedef struct {
     apr_int64_t session_timeout;   /* s */
     apr_off_t max_upload;      /* BITSMaximumUploadSize; -2 unset, -1 unlimited */
     int allow_overwrites;
-    int notify_type;           /* BITSServerNotificationType (issue #3) */
-    const char *notify_url;
+    int notify_type;           /* BITSServerNotificationType */
+    const char *notify_url;    /* BITSServerNotificationURL */
+    apr_int64_t notify_timeout;    /* BITSNotificationTimeout, s */
     const char *host_id;       /* BITSHostId (web farms) */
     apr_int64_t host_id_fallback;  /* s */
     apr_int64_t lock_timeout;  /* BITSLockTimeout, s */
@@ -54,6 +56,9 @@ typedef struct {
 #define bits_conf_sessions_limit(c) \
     ((c)->limit_enable == 0 ? 0 : (c)->sessions_limit == BITS_UNSET \
      ? BITS_DEFAULT_SESSIONS_LIMIT : (c)->sessions_limit)
+#define bits_conf_notify_timeout(c) \
+    apr_time_from_sec((c)->notify_timeout == BITS_UNSET \
+                      ? BITS_DEFAULT_NOTIFY_TIMEOUT : (c)->notify_timeout)
 #define bits_conf_notify_type(c) ((c)->notify_type == BITS_UNSET ? 0 : (c)->notify_type)
 
 #endif

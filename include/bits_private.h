@@ -24,10 +24,12 @@ extern bits_claims_t *bits_child_claims;
 /* src/bits_handler.c */
 int bits_handle_request(request_rec *r, const bits_dir_conf *conf);
 /* src/bits_location.c: the location's directory (NULL if the URL does not
- * map into it) and its session store; 404 for requests into the store. */
+ * map into it) and its session store; fixups for URLs into the store:
+ * replies are served (src/bits_reply.c), everything else is 404. */
 const char *bits_location_root(request_rec *r, const bits_dir_conf *conf);
 const char *bits_store_root(const bits_dir_conf *conf, const char *root,
                             apr_pool_t *p);
-int bits_hide_session_store(request_rec *r);
+int bits_store_fixups(request_rec *r);
+int bits_reply_map(request_rec *r, const char *store);
 
 #endif

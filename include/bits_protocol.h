@@ -45,6 +45,7 @@ typedef struct {
 
 #define BITS_ACK_OK           ((bits_ack_t){ 200, 0, 0 })
 #define BITS_ACK_ERR(s, c)    ((bits_ack_t){ (s), (c), BITS_CONTEXT_SERVER })
+#define BITS_ACK_APP(s, c)    ((bits_ack_t){ (s), (c), BITS_CONTEXT_APPLICATION })
 
 typedef enum {
     BITS_PACKET_INVALID = 0,

@@ -37,7 +37,9 @@ bits_ack_t bits_packet_fragment(bits_req_t *rq);
 bits_ack_t bits_packet_close(bits_req_t *rq);
 bits_ack_t bits_packet_cancel(bits_req_t *rq);
 
-/* Completion of a fully received upload (§7.4 step 10): publishes it. */
+/* Completion of a fully received upload (§7.4 step 10): publishes it or
+ * notifies the application; and the answer to a repeat of it (§8). */
 bits_ack_t bits_complete(bits_req_t *rq);
+bits_ack_t bits_replay_completion(bits_req_t *rq);
 
 #endif

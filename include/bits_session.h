@@ -77,6 +77,10 @@ const char *bits_reply_dir(const char *root, const char *id, apr_pool_t *p);
 apr_status_t bits_session_create_dir(const char *root, const char *id,
                                      apr_pool_t *p);
 
+/* Creates Replies/<ID>/ for the application's reply (no symlinks). */
+apr_status_t bits_session_create_reply_dir(const char *root, const char *id,
+                                           apr_pool_t *p);
+
 /* Loads the state file; APR_ENOENT if there is no such session. */
 apr_status_t bits_session_load(bits_session_t *s, const char *root,
                                const char *id, apr_pool_t *p);

@@ -5,6 +5,7 @@
 
 #include "bits_request.h"
 #include "bits_fileio.h"
+#include "bits_notify.h"
 
 #define ACK_NOT_FOUND BITS_ACK_ERR(HTTP_INTERNAL_SERVER_ERROR, BITS_E_SESSION_NOT_FOUND)
 
@@ -50,12 +51,12 @@ static bits_ack_t publish(bits_req_t *rq)
     return BITS_ACK_OK;
 }
 
-bits_ack_t bits_complete(bits_req_t *rq)
+/* Type 0: the upload itself is the result. */
+static bits_ack_t complete_by_publishing(bits_req_t *rq)
 {
     bits_session_t *s = &rq->sess;
     bits_ack_t ack;
 
-    /* Notification type 0: the upload itself is the result. */
     s->copy_to_dest = 1;
     ack = publish(rq);
     if (ack.status != HTTP_OK)
@@ -68,6 +69,131 @@ bits_ack_t bits_complete(bits_req_t *rq)
     apr_file_remove(bits_session_file(rq->store, s->id, BITS_REQUEST_FILE,
                                       rq->r->pool), rq->r->pool);
     return BITS_ACK_OK;
+}
+
+/* The reply of a successful notification: a static URL, or the file the
+ * application wrote (by reference) or sent (by value). */
+static bits_ack_t take_reply(bits_req_t *rq, const bits_notice_t *n,
+                             const bits_notice_result_t *res)
+{
+    bits_session_t *s = &rq->sess;
+    apr_pool_t *p = rq->r->pool;
+    apr_file_t *f;
+    apr_finfo_t fi;
+    apr_status_t rv;
+
+    if (res->static_url) {
+        if (!bits_notify_static_url_ok(res->static_url))
+            return bits_fail(rq, BITS_ACK_APP(HTTP_BAD_REQUEST, BITS_E_INVALIDARG), 0,
+                             "the application's " BITS_H_STATIC_URL " is not an "
+                             "absolute http(s) URL of at most %d characters",
+                             BITS_MAX_URL);
+        s->reply_url = res->static_url;
+        s->static_reply = 1;
+        return BITS_ACK_OK;
+    }
+    /* By reference the application may have written nothing: empty reply.
+     * It may also have written it as another user: we only need to see it. */
+    rv = apr_stat(&fi, n->response_file, APR_FINFO_LINK | APR_FINFO_TYPE, p);
+    if (APR_STATUS_IS_ENOENT(rv) && (rv = bits_open_nofollow(&f, n->response_file,
+                                                             1, p)) == APR_SUCCESS)
+        rv = apr_file_close(f);
+    else if (rv == APR_SUCCESS && fi.filetype != APR_REG)
+        rv = APR_EBADF;
+    /* httpd makes the ETag of a file changed within the last second weak,
+     * and the weak one would change under a download that is resuming.
+     * (Best effort: a reply written by another user keeps its time.) */
+    if (rv == APR_SUCCESS)
+        apr_file_mtime_set(n->response_file, apr_time_now() - apr_time_from_sec(2), p);
+    if (rv == APR_SUCCESS && !(s->reply_url = bits_reply_url(s->dest_url, s->id,
+                                                             rq->conf->host_id, p)))
+        return bits_fail(rq, BITS_ACK_APP(HTTP_BAD_REQUEST, BITS_E_INVALIDARG), 0,
+                         "the reply URL would exceed %d characters", BITS_MAX_URL);
+    if (rv != APR_SUCCESS)
+        return bits_fail(rq, BITS_ACK_APP(HTTP_INTERNAL_SERVER_ERROR, BITS_E_FAIL), rv,
+                         "cannot use the reply file %s", n->response_file);
+    return BITS_ACK_OK;
+}
+
+/* Types 1 and 2: hand the upload to the server application (§11).  The
+ * session lock is held throughout, so two retries never notify at once,
+ * and the outcome is durable before the Ack says anything (§14). */
+static bits_ack_t complete_by_notifying(bits_req_t *rq)
+{
+    request_rec *r = rq->r;
+    bits_session_t *s = &rq->sess;
+    bits_notice_t n;
+    bits_notice_result_t res;
+    bits_ack_t ack;
+    apr_status_t rv;
+
+    n.type = s->notify_type;
+    n.url = s->notify_url ? bits_notify_url(s->notify_url, s->dest_url, r->pool) : NULL;
+    n.original_url = s->dest_url;
+    n.session_id = s->id;
+    n.request_file = bits_session_file(rq->store, s->id, BITS_REQUEST_FILE, r->pool);
+    n.size = s->total;
+    n.response_file = apr_pstrcat(r->pool, bits_reply_dir(rq->store, s->id, r->pool),
+                                  "/" BITS_RESPONSE_FILE, NULL);
+    n.timeout = bits_conf_notify_timeout(rq->conf);
+    if (!n.url)
+        return bits_fail(rq, BITS_ACK_ERR(HTTP_INTERNAL_SERVER_ERROR, BITS_E_FAIL), 0,
+                         "BITSServerNotificationURL is missing or unusable for %s",
+                         s->dest_url);
+    if ((rv = bits_session_create_reply_dir(rq->store, s->id, r->pool)) != APR_SUCCESS)
+        return bits_fail(rq, bits_ack_for_io_error(rv), rv, "cannot create the reply "
+                         "directory");
+
+    bits_notify(&n, &res, r->pool);
+    if (res.outcome == BITS_NOTIFY_ANSWERED && res.status == HTTP_FORBIDDEN) {
+        /* The one answer that is never posted again (§11.7). */
+        s->state = BITS_STATE_REFUSED;
+        s->final_ack = BITS_ACK_APP(HTTP_FORBIDDEN, BITS_E_HTTP(HTTP_FORBIDDEN));
+        if (!bits_save(rq, &ack))
+            return ack;
+        return bits_fail(rq, s->final_ack, 0, "the application at %s refused the "
+                         "upload (403); it will not be notified again", n.url);
+    }
+    if (res.outcome != BITS_NOTIFY_ANSWERED || res.status / 100 != 2)
+        return bits_fail(rq, bits_notify_failure_ack(&res), 0, "notifying %s failed: "
+                         "%s; a resent final fragment will notify again", n.url,
+                         res.error ? res.error
+                                   : apr_psprintf(r->pool, "status %d", res.status));
+    if (res.status != HTTP_OK)
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "BITS session %s: the "
+                      "application answered %d, taken as success", s->id, res.status);
+    if ((ack = take_reply(rq, &n, &res)).status != HTTP_OK)
+        return ack;
+    s->copy_to_dest = res.copy_to_dest;
+    s->state = BITS_STATE_DONE;
+    s->final_ack = BITS_ACK_OK;
+    if (!bits_save(rq, &ack))
+        return ack;
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "BITS session %s delivered to %s "
+                  "(%s); reply at %s", s->id, n.url,
+                  n.type == BITS_NOTIFY_VALUE ? "by value" : "by reference", s->reply_url);
+    return s->copy_to_dest ? publish(rq) : BITS_ACK_OK;
+}
+
+bits_ack_t bits_complete(bits_req_t *rq)
+{
+    return rq->sess.notify_type == BITS_NOTIFY_NONE ? complete_by_publishing(rq)
+                                                   : complete_by_notifying(rq);
+}
+
+bits_ack_t bits_replay_completion(bits_req_t *rq)
+{
+    bits_session_t *s = &rq->sess;
+    bits_ack_t ack;
+
+    /* The application asked for a copy that could not be made yet. */
+    if (s->state == BITS_STATE_DONE && s->copy_to_dest && !s->published) {
+        if ((ack = publish(rq)).status != HTTP_OK)
+            return ack;
+        if (!bits_save(rq, &ack))
+            return ack;
+    }
+    return s->final_ack;
 }
 
 /* A terminal session, or one that stops now, is answered from its
@@ -107,11 +233,9 @@ bits_ack_t bits_packet_close(bits_req_t *rq)
         if (ack.status != HTTP_OK)
             return ack;
     }
-    if (s->state == BITS_STATE_DONE && s->copy_to_dest && !s->published) {
-        ack = publish(rq);
-        if (ack.status != HTTP_OK)
-            return ack;
-    }
+    if (s->state == BITS_STATE_DONE
+        && (ack = bits_replay_completion(rq)).status != HTTP_OK)
+        return ack;
     return end_session(rq, BITS_STATE_CLOSED, "closed");
 }
 

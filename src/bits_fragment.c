@@ -197,7 +197,7 @@ bits_ack_t bits_packet_fragment(bits_req_t *rq)
         return ack;
     /* Completion already decided: replay it, never redo it (§8). */
     if (s->state == BITS_STATE_DONE || s->state == BITS_STATE_REFUSED)
-        return s->final_ack;
+        return bits_replay_completion(rq);
     s->total = rg.total;
 
     switch (bits_fragment_plan(&rg, s->received, &skip)) {

@@ -11,6 +11,7 @@
 #include "bits_guid.h"
 #include "bits_fileio.h"
 #include "bits_cleanup.h"
+#include "bits_notify.h"
 
 #define ACK_INVALID   BITS_ACK_ERR(HTTP_BAD_REQUEST, BITS_E_INVALIDARG)
 #define ACK_DENIED    BITS_ACK_ERR(HTTP_FORBIDDEN, BITS_E_ACCESSDENIED)
@@ -181,6 +182,10 @@ static bits_ack_t packet_create(bits_req_t *rq)
     if (!bits_protocol_negotiate(apr_table_get(r->headers_in, BITS_H_PROTOCOLS),
                                  r->pool))
         return bits_fail(rq, ACK_INVALID, 0, "no supported protocol offered");
+    if (bits_conf_notify_type(conf) != BITS_NOTIFY_NONE && !conf->notify_url)
+        return bits_fail(rq, BITS_ACK_ERR(HTTP_INTERNAL_SERVER_ERROR, BITS_E_FAIL), 0,
+                         "BITSServerNotificationType %d needs a "
+                         "BITSServerNotificationURL", bits_conf_notify_type(conf));
     if ((st = bits_destination(rq, &dest)) != BITS_PATH_OK)
         return destination_error(rq, st);
     if (!bits_conf_overwrites(conf)
@@ -322,6 +327,12 @@ int bits_handle_request(request_rec *r, const bits_dir_conf *conf)
     if (rq.have_session && rq.type == BITS_PACKET_FRAGMENT)
         apr_table_set(r->err_headers_out, BITS_H_RECEIVED,
                       apr_off_t_toa(r->pool, rq.sess.received));
+    /* The completion Ack, and every repeat of it, names the reply (§12.1). */
+    if (rq.have_session && ack.status == HTTP_OK && rq.sess.reply_url
+        && *rq.sess.reply_url
+        && rq.sess.notify_type != BITS_NOTIFY_NONE
+        && (rq.type == BITS_PACKET_FRAGMENT || rq.type == BITS_PACKET_CLOSE_SESSION))
+        apr_table_set(r->err_headers_out, BITS_H_REPLY_URL, rq.sess.reply_url);
     if (rq.lock)
         bits_lock_release(rq.lock);
     bits_ack_send(r, ack);

@@ -44,18 +44,23 @@ const char *bits_store_root(const bits_dir_conf *conf, const char *root,
                              : apr_pstrcat(p, root, "/" BITS_SESSION_DIRNAME, NULL);
 }
 
-int bits_hide_session_store(request_rec *r)
+int bits_store_fixups(request_rec *r)
 {
     const bits_dir_conf *conf = ap_get_module_config(r->per_dir_config, &bits_module);
-    const char *root, *path;
+    const char *root, *store, *path;
+    int rc;
 
     /* BITS_POST into the store is refused as a destination (403). */
     if (conf->enabled == BITS_UNSET || !r->filename || bits_is_bits_request(r)
         || !strstr(r->uri, conf->session_dir ? "/" : "/" BITS_SESSION_DIRNAME))
         return DECLINED;
-    root = bits_location_root(r, conf);
+    if (!(root = bits_location_root(r, conf)))
+        return DECLINED;
+    store = bits_store_root(conf, root, r->pool);
+    if ((rc = bits_reply_map(r, store)) != DECLINED)
+        return rc;
     path = apr_pstrcat(r->pool, r->filename, r->path_info, NULL);
-    if (root && bits_path_is_within(bits_store_root(conf, root, r->pool), path)) {
+    if (bits_path_is_within(store, path)) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                       "refusing access to the BITS session store: %s", path);
         return HTTP_NOT_FOUND;

@@ -240,6 +240,14 @@ apr_status_t bits_session_create_dir(const char *root, const char *id,
     return rv;
 }
 
+apr_status_t bits_session_create_reply_dir(const char *root, const char *id,
+                                           apr_pool_t *p)
+{
+    apr_status_t rv = make_real_dir(apr_pstrcat(p, root, "/" BITS_REPLIES_DIR, NULL), p);
+
+    return rv == APR_SUCCESS ? make_real_dir(bits_reply_dir(root, id, p), p) : rv;
+}
+
 apr_status_t bits_session_load(bits_session_t *s, const char *root,
                                const char *id, apr_pool_t *p)
 {

@@ -1,0 +1,353 @@
+/* The back-end client (spec §11): one POST per completed upload, with the
+ * upload streamed from disk (by value) or named by path (by reference),
+ * and the reply streamed to disk.  libcurl does the HTTP. */
+#include <string.h>
+#include <curl/curl.h>
+#include <apr_strings.h>
+#include <apr_lib.h>
+
+#include "bits_notify.h"
+#include "bits_fileio.h"
+
+#define BITS_USER_AGENT "mod_bits/1.0 (BITS server extension)"
+#define CONNECT_TIMEOUT_MS 30000L
+
+/* ---- the per-process connection cache --------------------------------- */
+
+static CURLSH *share;
+/* One mutex per kind of shared data: libcurl may hold one while taking
+ * another (the connection cache, then DNS). */
+static apr_thread_mutex_t *share_mutex[CURL_LOCK_DATA_LAST];
+
+static void share_lock(CURL *h, curl_lock_data d, curl_lock_access a, void *u)
+{
+    (void)h; (void)a; (void)u;
+    apr_thread_mutex_lock(share_mutex[d]);
+}
+
+static void share_unlock(CURL *h, curl_lock_data d, void *u)
+{
+    (void)h; (void)u;
+    apr_thread_mutex_unlock(share_mutex[d]);
+}
+
+static apr_status_t share_cleanup(void *unused)
+{
+    (void)unused;
+    curl_share_cleanup(share);
+    share = NULL;
+    return APR_SUCCESS;
+}
+
+apr_status_t bits_notify_child_init(apr_pool_t *p)
+{
+    apr_status_t rv;
+    int i;
+
+    for (i = 0; i < CURL_LOCK_DATA_LAST; i++)
+        if ((rv = apr_thread_mutex_create(&share_mutex[i], APR_THREAD_MUTEX_DEFAULT,
+                                          p)) != APR_SUCCESS)
+            return rv;
+    if (!(share = curl_share_init()))
+        return APR_ENOMEM;
+    /* Keep-alive connections to the application are reused by all threads. */
+    curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+    curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+    curl_share_setopt(share, CURLSHOPT_LOCKFUNC, share_lock);
+    curl_share_setopt(share, CURLSHOPT_UNLOCKFUNC, share_unlock);
+    apr_pool_cleanup_register(p, NULL, share_cleanup, apr_pool_cleanup_null);
+    return APR_SUCCESS;
+}
+
+/* ---- the notification URL (§11.2) -------------------------------------- */
+
+const char *bits_notify_url(const char *ref, const char *dest_url, apr_pool_t *p)
+{
+    CURLU *u = curl_url(), *dest = curl_url();
+    char *query = NULL, *full = NULL;
+    const char *out = NULL;
+
+    if (u && dest
+        && curl_url_set(dest, CURLUPART_URL, dest_url, 0) == CURLUE_OK
+        && curl_url_set(u, CURLUPART_URL, dest_url, 0) == CURLUE_OK
+        && curl_url_set(u, CURLUPART_URL, ref, 0) == CURLUE_OK) {
+        /* The client's query string travels to the application. */
+        if (curl_url_get(dest, CURLUPART_QUERY, &query, 0) == CURLUE_OK && *query)
+            curl_url_set(u, CURLUPART_QUERY, query, CURLU_APPENDQUERY);
+        if (curl_url_get(u, CURLUPART_URL, &full, 0) == CURLUE_OK
+            && strlen(full) <= BITS_MAX_URL)
+            out = apr_pstrdup(p, full);
+    }
+    curl_free(query);
+    curl_free(full);
+    curl_url_cleanup(u);
+    curl_url_cleanup(dest);
+    return out;
+}
+
+const char *bits_reply_url(const char *dest_url, const char *id, const char *host,
+                           apr_pool_t *p)
+{
+    const char *rel = apr_pstrcat(p, "BITS-Sessions/Replies/%7B",
+                                  apr_pstrndup(p, id + 1, strlen(id) - 2),
+                                  "%7D/responsefile.bin", NULL);
+    CURLU *u = curl_url();
+    char *full = NULL;
+    const char *out = NULL;
+
+    if (u && curl_url_set(u, CURLUPART_URL, dest_url, 0) == CURLUE_OK
+        && curl_url_set(u, CURLUPART_URL, rel, 0) == CURLUE_OK
+        && (!host || curl_url_set(u, CURLUPART_HOST, host, 0) == CURLUE_OK)
+        && curl_url_get(u, CURLUPART_URL, &full, 0) == CURLUE_OK
+        && strlen(full) <= BITS_MAX_URL)
+        out = apr_pstrdup(p, full);
+    curl_free(full);
+    curl_url_cleanup(u);
+    return out;
+}
+
+int bits_notify_static_url_ok(const char *url)
+{
+    return url && strlen(url) <= BITS_MAX_URL
+           && (!strncasecmp(url, "http://", 7) || !strncasecmp(url, "https://", 8))
+           && !strpbrk(url, " \t\r\n");
+}
+
+/* ---- one exchange ----------------------------------------------------- */
+
+typedef struct {
+    apr_pool_t *pool;
+    apr_file_t *upload;          /* body source (by value) */
+    apr_file_t *reply;           /* body sink (by value), or NULL */
+    apr_status_t io_error;
+    bits_notice_result_t *res;
+} exchange_t;
+
+static size_t read_upload(char *buf, size_t size, size_t n, void *data)
+{
+    exchange_t *x = data;
+    apr_size_t len = size * n;
+    apr_status_t rv = apr_file_read(x->upload, buf, &len);
+
+    if (rv == APR_EOF)
+        return 0;
+    if (rv != APR_SUCCESS) {
+        x->io_error = rv;
+        return CURL_READFUNC_ABORT;
+    }
+    return len;
+}
+
+static size_t write_reply(char *buf, size_t size, size_t n, void *data)
+{
+    exchange_t *x = data;
+    apr_size_t len = size * n;
+
+    if (!x->reply)
+        return len;                       /* by reference: the body is ignored */
+    if ((x->io_error = apr_file_write_full(x->reply, buf, len, NULL)) != APR_SUCCESS)
+        return 0;                         /* makes curl stop with an error */
+    return len;
+}
+
+/* Value of "Name: value\r\n" if the header line is `name`, else NULL. */
+static const char *header_value(const char *line, size_t len, const char *name,
+                                apr_pool_t *p)
+{
+    size_t nlen = strlen(name);
+    const char *v, *end = line + len;
+
+    if (len <= nlen || strncasecmp(line, name, nlen) != 0 || line[nlen] != ':')
+        return NULL;
+    for (v = line + nlen + 1; v < end && (*v == ' ' || *v == '\t'); v++)
+        ;
+    while (end > v && apr_isspace(end[-1]))
+        end--;
+    return apr_pstrndup(p, v, end - v);
+}
+
+static size_t read_header(char *buf, size_t size, size_t n, void *data)
+{
+    exchange_t *x = data;
+    size_t len = size * n;
+    const char *v;
+
+    /* A new status line starts a new response (after a 1xx): forget the old. */
+    if (len > 5 && !strncmp(buf, "HTTP/", 5)) {
+        x->res->static_url = NULL;
+        x->res->copy_to_dest = 0;
+    }
+    else if ((v = header_value(buf, len, BITS_H_STATIC_URL, x->pool)) != NULL) {
+        x->res->static_url = v;
+    }
+    else if (header_value(buf, len, BITS_H_COPY_FILE, x->pool)) {
+        x->res->copy_to_dest = 1;
+    }
+    return len;
+}
+
+static bits_notify_outcome_t classify(CURLcode rc)
+{
+    switch (rc) {
+    case CURLE_OPERATION_TIMEDOUT:
+        return BITS_NOTIFY_TIMEOUT;
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_SEND_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_RECV_ERROR:
+    case CURLE_SSL_CONNECT_ERROR:
+        return BITS_NOTIFY_UNREACHABLE;
+    default:
+        return BITS_NOTIFY_GARBAGE;
+    }
+}
+
+static struct curl_slist *request_headers(const bits_notice_t *n, apr_pool_t *p)
+{
+    struct curl_slist *h = NULL;
+
+    h = curl_slist_append(h, apr_pstrcat(p, BITS_H_ORIGINAL_URL ": ", n->original_url, NULL));
+    h = curl_slist_append(h, apr_pstrcat(p, BITS_H_TRANSACTION ": ", n->session_id, NULL));
+    if (n->type == BITS_NOTIFY_REFERENCE) {
+        h = curl_slist_append(h, apr_pstrcat(p, BITS_H_REQUEST_FILE ": ",
+                                             n->request_file, NULL));
+        h = curl_slist_append(h, apr_pstrcat(p, BITS_H_RESPONSE_FILE ": ",
+                                             n->response_file, NULL));
+    }
+    h = curl_slist_append(h, "Accept: */*");
+    h = curl_slist_append(h, "Expect:");          /* IIS sends no 100-continue */
+    h = curl_slist_append(h, "Content-Type:");    /* nor a form content type */
+    return h;
+}
+
+/* Runs the POST; the caller has opened the files in x. */
+static void post(const bits_notice_t *n, exchange_t *x)
+{
+    bits_notice_result_t *res = x->res;
+    struct curl_slist *headers = request_headers(n, x->pool);
+    char errbuf[CURL_ERROR_SIZE] = "";
+    long timeout_ms = (long)apr_time_as_msec(n->timeout), status = 0;
+    CURL *h = curl_easy_init();
+    CURLcode rc;
+
+    if (!h) {
+        res->outcome = BITS_NOTIFY_LOCAL_ERROR;
+        res->error = "cannot create a libcurl handle";
+        curl_slist_free_all(headers);
+        return;
+    }
+    curl_easy_setopt(h, CURLOPT_URL, n->url);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+                     timeout_ms < CONNECT_TIMEOUT_MS ? timeout_ms : CONNECT_TIMEOUT_MS);
+    curl_easy_setopt(h, CURLOPT_USERAGENT, BITS_USER_AGENT);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(h, CURLOPT_POST, 1L);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
+                     (curl_off_t)(n->type == BITS_NOTIFY_VALUE ? n->size : 0));
+    curl_easy_setopt(h, CURLOPT_READFUNCTION, read_upload);
+    curl_easy_setopt(h, CURLOPT_READDATA, x);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, write_reply);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, read_header);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+    if (share)
+        curl_easy_setopt(h, CURLOPT_SHARE, share);
+
+    rc = curl_easy_perform(h);
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    if (x->io_error != APR_SUCCESS) {
+        res->outcome = BITS_NOTIFY_LOCAL_ERROR;
+        res->error = "reading the upload or writing the reply failed";
+    }
+    else if (rc != CURLE_OK) {
+        res->outcome = classify(rc);
+        res->error = apr_pstrdup(x->pool, *errbuf ? errbuf : curl_easy_strerror(rc));
+    }
+    else if (status < 100 || status > 599) {
+        res->outcome = BITS_NOTIFY_GARBAGE;
+        res->error = "the answer has no valid HTTP status";
+    }
+    else {
+        res->outcome = BITS_NOTIFY_ANSWERED;
+        res->status = (int)status;
+    }
+    curl_easy_cleanup(h);
+    curl_slist_free_all(headers);
+}
+
+void bits_notify(const bits_notice_t *n, bits_notice_result_t *res, apr_pool_t *p)
+{
+    const char *tmp = apr_pstrcat(p, n->response_file, ".part", NULL);
+    exchange_t x = { p, NULL, NULL, APR_SUCCESS, res };
+    apr_status_t rv = APR_SUCCESS;
+
+    memset(res, 0, sizeof *res);
+    if (n->type == BITS_NOTIFY_VALUE) {
+        rv = apr_file_open(&x.upload, n->request_file, APR_FOPEN_READ | APR_FOPEN_BINARY,
+                           APR_FPROT_OS_DEFAULT, p);
+        if (rv == APR_SUCCESS) {
+            apr_file_remove(tmp, p);
+            rv = bits_open_nofollow(&x.reply, tmp, 1, p);
+        }
+        if (rv == APR_SUCCESS)
+            rv = apr_file_trunc(x.reply, 0);
+    }
+    if (rv != APR_SUCCESS) {
+        res->outcome = BITS_NOTIFY_LOCAL_ERROR;
+        res->error = "cannot open the upload or the reply file";
+        return;
+    }
+    post(n, &x);
+    if (x.upload)
+        apr_file_close(x.upload);
+    if (!x.reply)
+        return;
+    /* The reply becomes visible only whole, and only from a success. */
+    rv = apr_file_sync(x.reply);
+    apr_file_close(x.reply);
+    if (res->outcome == BITS_NOTIFY_ANSWERED && res->status / 100 == 2
+        && !res->static_url) {
+        if (rv == APR_SUCCESS)
+            rv = apr_file_rename(tmp, n->response_file, p);
+        if (rv != APR_SUCCESS) {
+            res->outcome = BITS_NOTIFY_LOCAL_ERROR;
+            res->error = "cannot store the reply";
+        }
+    }
+    apr_file_remove(tmp, p);
+}
+
+bits_ack_t bits_notify_failure_ack(const bits_notice_result_t *res)
+{
+    bits_ack_t ack = { 0, 0, BITS_CONTEXT_APPLICATION };
+
+    switch (res->outcome) {
+    case BITS_NOTIFY_ANSWERED:           /* §11.7: the application's status */
+        ack.status = res->status;
+        ack.code = BITS_E_HTTP(res->status);
+        break;
+    case BITS_NOTIFY_TIMEOUT:
+        ack.status = 408;
+        ack.code = BITS_E_TIMEOUT;
+        break;
+    case BITS_NOTIFY_UNREACHABLE:
+        ack.status = 503;
+        ack.code = BITS_E_HTTP(503);
+        break;
+    case BITS_NOTIFY_GARBAGE:
+        ack.status = 400;
+        ack.code = BITS_E_INVALIDARG;
+        break;
+    default:
+        ack.status = 500;
+        ack.code = BITS_E_FAIL;
+        break;
+    }
+    return ack;
+}
