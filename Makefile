@@ -11,10 +11,11 @@ comma    := ,
 MODULE    = .libs/mod_bits.so
 SRCS      = mod_bits.c $(wildcard src/*.c)
 HDRS      = $(wildcard include/*.h)
-# The APR-only core: linked into the check unit tests without httpd.
+# The core without httpd (APR, and libcurl for the notifier): linked into
+# the check unit tests.
 CORE_SRCS = src/bits_protocol.c src/bits_guid.c src/bits_path.c \
             src/bits_session.c src/bits_lock.c src/bits_fileio.c \
-            src/bits_cleanup.c
+            src/bits_cleanup.c src/bits_notify.c
 UNIT_BIN  = t/unit/check_main
 
 .PHONY: all deps unit itest test run stop demo bench install clean
@@ -32,7 +33,7 @@ $(UNIT_BIN): $(wildcard t/unit/*.c) $(CORE_SRCS) $(HDRS)
 	$(CC) $(WARN) -g $(SANITIZE) -Iinclude \
 	    $$(pkg-config --cflags check apr-1) -o $@ \
 	    $(wildcard t/unit/*.c) $(CORE_SRCS) \
-	    $$(pkg-config --libs check apr-1)
+	    $$(pkg-config --libs check apr-1 libcurl)
 
 unit: $(UNIT_BIN)
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \

@@ -129,6 +129,7 @@ static Suite *bits_suite(void)
     suite_add_tcase(s, bits_lock_tcase());
     suite_add_tcase(s, bits_fileio_tcase());
     suite_add_tcase(s, bits_cleanup_tcase());
+    suite_add_tcase(s, bits_notify_tcase());
     return s;
 }
 

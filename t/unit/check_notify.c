@@ -1,0 +1,149 @@
+/* bits_notify.c: notification URL resolution (§11.2), the reply URL
+ * (§12.1), static reply URLs and the Acks for failed notifications (§9
+ * rows 24-28). */
+#include <apr_strings.h>
+#include "bits_notify.h"
+#include "check_units.h"
+
+#define SID "{6E2B1F40-93A7-4C1D-8B52-0F3C9A7D1E88}"
+
+static const char *resolve(const char *ref, const char *dest)
+{
+    return bits_notify_url(ref, dest, bits_test_pool);
+}
+
+START_TEST(absolute_notification_url_is_kept)
+{
+    ck_assert_str_eq(resolve("http://app.internal:8081/ingest",
+                             "http://files.example.org/drop/report.csv"),
+                     "http://app.internal:8081/ingest");
+}
+END_TEST
+
+START_TEST(relative_url_resolves_against_the_upload)
+{
+    ck_assert_str_eq(resolve("myasp.asp", "http://myserver/myvdir/file.txt"),
+                     "http://myserver/myvdir/myasp.asp");
+    ck_assert_str_eq(resolve("/app/notify", "https://h:8443/a/b/c.bin"),
+                     "https://h:8443/app/notify");
+    ck_assert_str_eq(resolve("../n", "http://h/a/b/c.bin"), "http://h/a/n");
+}
+END_TEST
+
+START_TEST(query_string_of_the_upload_is_appended)
+{
+    ck_assert_str_eq(resolve("http://otherserver/myvdir2/bag.asp",
+                             "http://myserver/myvdir/subdir/file.asp?ACCOUNT=86433"),
+                     "http://otherserver/myvdir2/bag.asp?ACCOUNT=86433");
+    ck_assert_str_eq(resolve("http://o/bag?x=1", "http://m/f?ACCOUNT=2"),
+                     "http://o/bag?x=1&ACCOUNT=2");
+    /* the notification URL's own query is not the upload's */
+    ck_assert_str_eq(resolve("notify?a=b", "http://m/d/f.bin"), "http://m/d/notify?a=b");
+}
+END_TEST
+
+START_TEST(overlong_notification_url_is_refused)
+{
+    char *longref = apr_palloc(bits_test_pool, 2300);
+
+    memset(longref, 'a', 2299);
+    longref[2299] = '\0';
+    ck_assert_ptr_null(resolve(longref, "http://h/f"));
+}
+END_TEST
+
+START_TEST(reply_url_sits_next_to_the_destination)
+{
+    ck_assert_str_eq(bits_reply_url("http://files.example.org/drop/report.csv?x=1",
+                                     SID, NULL, bits_test_pool),
+                     "http://files.example.org/drop/BITS-Sessions/Replies/"
+                     "%7B6E2B1F40-93A7-4C1D-8B52-0F3C9A7D1E88%7D/responsefile.bin");
+}
+END_TEST
+
+START_TEST(reply_url_names_the_pinned_host)
+{
+    ck_assert_str_eq(bits_reply_url("https://farm.example:8443/up/f.bin", SID,
+                                     "node7.example", bits_test_pool),
+                     "https://node7.example:8443/up/BITS-Sessions/Replies/"
+                     "%7B6E2B1F40-93A7-4C1D-8B52-0F3C9A7D1E88%7D/responsefile.bin");
+}
+END_TEST
+
+START_TEST(static_reply_urls)
+{
+    char *longurl;
+
+    ck_assert(bits_notify_static_url_ok("http://cdn.example/r/1.bin"));
+    ck_assert(bits_notify_static_url_ok("HTTPS://cdn.example/r/1.bin"));
+    ck_assert(!bits_notify_static_url_ok("/relative/reply"));
+    ck_assert(!bits_notify_static_url_ok("ftp://h/x"));
+    ck_assert(!bits_notify_static_url_ok("http://h/a b"));
+    ck_assert(!bits_notify_static_url_ok(NULL));
+    longurl = apr_palloc(bits_test_pool, 2302);
+    memcpy(longurl, "http://h/", 9);
+    memset(longurl + 9, 'x', 2292);
+    longurl[2301] = '\0';
+    ck_assert(!bits_notify_static_url_ok(longurl));
+}
+END_TEST
+
+static bits_ack_t ack_for(bits_notify_outcome_t outcome, int status)
+{
+    bits_notice_result_t res = { outcome, status, NULL, 0, NULL };
+
+    return bits_notify_failure_ack(&res);
+}
+
+START_TEST(application_errors_keep_their_status)
+{
+    bits_ack_t a = ack_for(BITS_NOTIFY_ANSWERED, 404);
+
+    ck_assert_int_eq(a.status, 404);
+    ck_assert_uint_eq(a.code, 0x80190194u);
+    ck_assert_int_eq(a.context, BITS_CONTEXT_APPLICATION);
+    a = ack_for(BITS_NOTIFY_ANSWERED, 500);
+    ck_assert_int_eq(a.status, 500);
+    ck_assert_uint_eq(a.code, 0x801901F4u);
+    a = ack_for(BITS_NOTIFY_ANSWERED, 302);
+    ck_assert_int_eq(a.status, 302);
+    ck_assert_uint_eq(a.code, 0x8019012Eu);
+}
+END_TEST
+
+START_TEST(transport_failures_map_to_the_spec)
+{
+    bits_ack_t a = ack_for(BITS_NOTIFY_TIMEOUT, 0);
+
+    ck_assert_int_eq(a.status, 408);
+    ck_assert_uint_eq(a.code, 0x800705B4u);
+    ck_assert_int_eq(a.context, BITS_CONTEXT_APPLICATION);
+    a = ack_for(BITS_NOTIFY_UNREACHABLE, 0);
+    ck_assert_int_eq(a.status, 503);
+    ck_assert_uint_eq(a.code, 0x801901F7u);
+    a = ack_for(BITS_NOTIFY_GARBAGE, 0);
+    ck_assert_int_eq(a.status, 400);
+    ck_assert_uint_eq(a.code, 0x80070057u);
+    a = ack_for(BITS_NOTIFY_LOCAL_ERROR, 0);
+    ck_assert_int_eq(a.status, 500);
+    ck_assert_uint_eq(a.code, 0x80004005u);
+    ck_assert_int_eq(a.context, BITS_CONTEXT_APPLICATION);
+}
+END_TEST
+
+TCase *bits_notify_tcase(void)
+{
+    TCase *tc = tcase_create("notify");
+
+    tcase_add_checked_fixture(tc, bits_test_pool_setup, bits_test_pool_teardown);
+    tcase_add_test(tc, absolute_notification_url_is_kept);
+    tcase_add_test(tc, relative_url_resolves_against_the_upload);
+    tcase_add_test(tc, query_string_of_the_upload_is_appended);
+    tcase_add_test(tc, overlong_notification_url_is_refused);
+    tcase_add_test(tc, reply_url_sits_next_to_the_destination);
+    tcase_add_test(tc, reply_url_names_the_pinned_host);
+    tcase_add_test(tc, static_reply_urls);
+    tcase_add_test(tc, application_errors_keep_their_status);
+    tcase_add_test(tc, transport_failures_map_to_the_spec);
+    return tc;
+}
