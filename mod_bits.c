@@ -120,12 +120,21 @@ static const char *parse_number(cmd_parms *cmd, const char *arg, apr_int64_t min
     return NULL;
 }
 
+/* Seconds, kept well below what apr_time_from_sec can hold. */
+#define BITS_MAX_SECONDS APR_INT64_C(315360000000)
+
 static const char *set_seconds(cmd_parms *cmd, void *dcv, const char *arg)
 {
     apr_int64_t *field = (apr_int64_t *)((char *)dcv + (apr_size_t)cmd->info);
 
-    /* Kept well below what apr_time_from_sec can hold. */
-    return parse_number(cmd, arg, 1, APR_INT64_C(315360000000), field);
+    return parse_number(cmd, arg, 1, BITS_MAX_SECONDS, field);
+}
+
+/* 0 is meaningful here: BITS-Host-Id is sent without a fallback (§17.22). */
+static const char *set_fallback(cmd_parms *cmd, void *dcv, const char *arg)
+{
+    return parse_number(cmd, arg, 0, BITS_MAX_SECONDS,
+                        &((bits_dir_conf *)dcv)->host_id_fallback);
 }
 
 static const char *set_max_upload(cmd_parms *cmd, void *dcv, const char *arg)
@@ -136,6 +145,11 @@ static const char *set_max_upload(cmd_parms *cmd, void *dcv, const char *arg)
 
     /* IIS: empty means no limit. */
     if (!*arg || !strcasecmp(arg, "unlimited")) {
+        dc->max_upload = -1;
+        return NULL;
+    }
+    /* §17.23: a decimal beyond signed 64 bits means no limit as well. */
+    if (strspn(arg, "0123456789") == strlen(arg) && bits_parse_length(arg, &v) != 0) {
         dc->max_upload = -1;
         return NULL;
     }
@@ -247,9 +261,9 @@ static const command_rec bits_cmds[] = {
                   "Seconds the application may take to answer (300)"),
     AP_INIT_TAKE1("BITSHostId", set_host_id, NULL, ACCESS_CONF,
                   "Host name of this node, sent as BITS-Host-Id to pin clients"),
-    AP_INIT_TAKE1("BITSHostIdFallbackTimeout", set_seconds,
-                  (void *)APR_OFFSETOF(bits_dir_conf, host_id_fallback), ACCESS_CONF,
-                  "Seconds a client keeps trying the pinned host (86400)"),
+    AP_INIT_TAKE1("BITSHostIdFallbackTimeout", set_fallback, NULL, ACCESS_CONF,
+                  "Seconds a client keeps trying the pinned host (86400; 0: "
+                  "no fallback)"),
     AP_INIT_TAKE1("BITSLockTimeout", set_seconds,
                   (void *)APR_OFFSETOF(bits_dir_conf, lock_timeout), ACCESS_CONF,
                   "Seconds a request waits for a busy session before 503 (10)"),

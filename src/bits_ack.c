@@ -60,8 +60,13 @@ void bits_insert_error_filter(request_rec *r)
 {
     const bits_dir_conf *conf = ap_get_module_config(r->per_dir_config, &bits_module);
 
-    /* 401/407 challenges stay plain HTTP (§2.3). */
-    if (!conf || conf->enabled == BITS_UNSET || !bits_is_bits_request(r)
+    /* 401/407 challenges stay plain HTTP (§2.3).  A BITS_POST is answered
+     * as an Ack anywhere, also when httpd refuses it before the directory
+     * configuration is known (a symlink or an overlong name on the way);
+     * a POST with the override header only where mod_bits is configured. */
+    if (!bits_is_bits_request(r)
+        || (r->method_number != bits_method_number
+            && (!conf || conf->enabled == BITS_UNSET))
         || r->status == HTTP_UNAUTHORIZED
         || r->status == HTTP_PROXY_AUTHENTICATION_REQUIRED)
         return;

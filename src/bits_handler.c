@@ -219,9 +219,10 @@ static bits_ack_t packet_create(bits_req_t *rq)
     apr_table_setn(r->err_headers_out, "Accept-Encoding", "identity");
     if (conf->host_id) {
         apr_table_setn(r->err_headers_out, BITS_H_HOST_ID, conf->host_id);
-        apr_table_setn(r->err_headers_out, BITS_H_HOST_FALLBACK,
-                       apr_psprintf(r->pool, "%" APR_INT64_T_FMT,
-                                    (apr_int64_t)bits_conf_fallback(conf)));
+        if (bits_conf_fallback(conf) > 0)
+            apr_table_setn(r->err_headers_out, BITS_H_HOST_FALLBACK,
+                           apr_psprintf(r->pool, "%" APR_INT64_T_FMT,
+                                        (apr_int64_t)bits_conf_fallback(conf)));
     }
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                   "BITS session %s created for %s by '%s'", s->id, dest,

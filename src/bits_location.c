@@ -44,25 +44,40 @@ const char *bits_store_root(const bits_dir_conf *conf, const char *root,
                              : apr_pstrcat(p, root, "/" BITS_SESSION_DIRNAME, NULL);
 }
 
+/* 1 if a path names a "BITS-Sessions" directory or something inside one. */
+static int passes_through_store(const char *path)
+{
+    static const char name[] = "/" BITS_SESSION_DIRNAME;
+    const char *at;
+
+    for (at = strstr(path, name); at; at = strstr(at + 1, name))
+        if (at[sizeof name - 1] == '/' || at[sizeof name - 1] == '\0')
+            return 1;
+    return 0;
+}
+
+/* The session store is never served, whatever URL leads into it: a GET of
+ * a reply in a BITS location is mapped by bits_reply_map, and any other
+ * path through a "BITS-Sessions" directory, or into a configured store, is
+ * 404.  (A second Alias to the same directory must not bypass this.) */
 int bits_store_fixups(request_rec *r)
 {
     const bits_dir_conf *conf = ap_get_module_config(r->per_dir_config, &bits_module);
-    const char *root, *store, *path;
+    const char *root, *store = NULL, *path;
     int rc;
 
-    /* BITS_POST into the store is refused as a destination (403). */
-    if (conf->enabled == BITS_UNSET || !r->filename || bits_is_bits_request(r)
-        || !strstr(r->uri, conf->session_dir ? "/" : "/" BITS_SESSION_DIRNAME))
-        return DECLINED;
-    if (!(root = bits_location_root(r, conf)))
-        return DECLINED;
-    store = bits_store_root(conf, root, r->pool);
-    if ((rc = bits_reply_map(r, store)) != DECLINED)
-        return rc;
+    if (!r->filename || bits_is_bits_request(r))
+        return DECLINED;    /* BITS_POST into the store is refused as a destination */
     path = apr_pstrcat(r->pool, r->filename, r->path_info, NULL);
-    if (bits_path_is_within(store, path)) {
+    if (conf->enabled != BITS_UNSET && (root = bits_location_root(r, conf)) != NULL) {
+        store = bits_store_root(conf, root, r->pool);
+        if ((rc = bits_reply_map(r, store)) != DECLINED)
+            return rc;
+    }
+    if (passes_through_store(path) || (store && bits_path_is_within(store, path))
+        || (conf->session_dir && bits_path_is_within(conf->session_dir, path))) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                      "refusing access to the BITS session store: %s", path);
+                      "refusing access to a BITS session store: %s", path);
         return HTTP_NOT_FOUND;
     }
     return DECLINED;

@@ -131,7 +131,10 @@ bits_path_status_t bits_path_confine(const char *root, const char *session_root,
     base = without_trailing_slashes(root, p);
     if (target[strlen(target) - 1] == '/')
         return BITS_PATH_IS_DIR;
-    if (!bits_path_is_within(base, target) || strcmp(base, target) == 0)
+    /* The upload directory itself is a directory, not a way out. */
+    if (strcmp(base, target) == 0)
+        return BITS_PATH_IS_DIR;
+    if (!bits_path_is_within(base, target))
         return BITS_PATH_OUTSIDE;
 
     rel = target + strlen(base);

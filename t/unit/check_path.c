@@ -153,7 +153,7 @@ START_TEST(confine_outside)
     assert_status(under(root, "sub//f.bin"), BITS_PATH_OUTSIDE);
     assert_status(under(root, ".."), BITS_PATH_OUTSIDE);
     assert_status("/other/x", BITS_PATH_OUTSIDE);
-    assert_status(root, BITS_PATH_OUTSIDE);
+    assert_status(root, BITS_PATH_IS_DIR);       /* the upload directory itself */
     assert_status(base, BITS_PATH_OUTSIDE);
     assert_status(under(base, "outside/f.bin"), BITS_PATH_OUTSIDE);
     assert_status("relative/f.bin", BITS_PATH_OUTSIDE);
