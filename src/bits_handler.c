@@ -42,7 +42,10 @@ int bits_save(bits_req_t *rq, bits_ack_t *ack)
     apr_status_t rv;
 
     rq->sess.last_activity = apr_time_now();
-    rv = bits_session_save(&rq->sess, rq->store, rq->r->pool);
+    /* Mid-upload progress needs no directory sync (see the store). */
+    rv = (rq->type == BITS_PACKET_FRAGMENT && rq->sess.state == BITS_STATE_RECEIVING
+          ? bits_session_save_progress : bits_session_save)(&rq->sess, rq->store,
+                                                            rq->r->pool);
     if (rv != APR_SUCCESS) {
         *ack = bits_fail(rq, bits_ack_for_io_error(rv), rv,
                          "cannot write the session record");

@@ -281,6 +281,15 @@ apr_status_t bits_session_save(const bits_session_t *s, const char *root,
                                text, strlen(text), p);
 }
 
+apr_status_t bits_session_save_progress(const bits_session_t *s, const char *root,
+                                        apr_pool_t *p)
+{
+    const char *text = bits_session_serialize(s, p);
+
+    return bits_atomic_replace_lazy(bits_session_file(root, s->id, BITS_STATE_FILE, p),
+                                    text, strlen(text), p);
+}
+
 static apr_status_t remove_if_present(const char *path, apr_pool_t *p)
 {
     apr_status_t rv = apr_file_remove(path, p);

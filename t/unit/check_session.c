@@ -370,6 +370,14 @@ START_TEST(save_load_round_trip)
     ck_assert_int_eq(bits_session_load(&out, store, SID, bits_test_pool),
                      APR_SUCCESS);
     assert_same_session(&in, &out);
+
+    /* So does a progress save, which only skips the directory sync. */
+    in.received = in.received + 1000;
+    ck_assert_int_eq(bits_session_save_progress(&in, store, bits_test_pool),
+                     APR_SUCCESS);
+    ck_assert_int_eq(bits_session_load(&out, store, SID, bits_test_pool),
+                     APR_SUCCESS);
+    assert_same_session(&in, &out);
 }
 END_TEST
 
