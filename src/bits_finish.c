@@ -172,7 +172,7 @@ static bits_ack_t complete_by_notifying(bits_req_t *rq)
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "BITS session %s delivered to %s "
                   "(%s); reply at %s", s->id, n.url,
                   n.type == BITS_NOTIFY_VALUE ? "by value" : "by reference", s->reply_url);
-    return s->copy_to_dest ? publish(rq) : BITS_ACK_OK;
+    return bits_replay_completion(rq);   /* publishes if the application asked */
 }
 
 bits_ack_t bits_complete(bits_req_t *rq)
@@ -186,7 +186,7 @@ bits_ack_t bits_replay_completion(bits_req_t *rq)
     bits_session_t *s = &rq->sess;
     bits_ack_t ack;
 
-    /* The application asked for a copy that could not be made yet. */
+    /* The application asked for a copy that is not made yet. */
     if (s->state == BITS_STATE_DONE && s->copy_to_dest && !s->published) {
         if ((ack = publish(rq)).status != HTTP_OK)
             return ack;
