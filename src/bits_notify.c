@@ -127,7 +127,7 @@ static size_t read_upload(char *buf, size_t size, size_t n, void *data)
 {
     exchange_t *x = data;
     apr_size_t len = size * n;
-    apr_status_t rv = apr_file_read(x->upload, buf, &len);
+    apr_status_t rv = x->upload ? apr_file_read(x->upload, buf, &len) : APR_EOF;
 
     if (rv == APR_EOF)
         return 0;
@@ -136,6 +136,20 @@ static size_t read_upload(char *buf, size_t size, size_t n, void *data)
         return CURL_READFUNC_ABORT;
     }
     return len;
+}
+
+/* libcurl resends on a fresh connection when a kept-alive one turns out to
+ * be closed: it must be able to start the body again. */
+static int seek_upload(void *data, curl_off_t offset, int origin)
+{
+    exchange_t *x = data;
+    apr_off_t at = (apr_off_t)offset;
+
+    if (!x->upload)
+        return offset == 0 ? CURL_SEEKFUNC_OK : CURL_SEEKFUNC_CANTSEEK;
+    if (origin != SEEK_SET || apr_file_seek(x->upload, APR_SET, &at) != APR_SUCCESS)
+        return CURL_SEEKFUNC_FAIL;
+    return CURL_SEEKFUNC_OK;
 }
 
 static size_t write_reply(char *buf, size_t size, size_t n, void *data)
@@ -197,6 +211,7 @@ static bits_notify_outcome_t classify(CURLcode rc)
     case CURLE_GOT_NOTHING:
     case CURLE_RECV_ERROR:
     case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_SEND_FAIL_REWIND:
         return BITS_NOTIFY_UNREACHABLE;
     default:
         return BITS_NOTIFY_GARBAGE;
@@ -251,6 +266,8 @@ static void post(const bits_notice_t *n, exchange_t *x)
                      (curl_off_t)(n->type == BITS_NOTIFY_VALUE ? n->size : 0));
     curl_easy_setopt(h, CURLOPT_READFUNCTION, read_upload);
     curl_easy_setopt(h, CURLOPT_READDATA, x);
+    curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, seek_upload);
+    curl_easy_setopt(h, CURLOPT_SEEKDATA, x);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, write_reply);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, read_header);
