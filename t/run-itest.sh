@@ -17,12 +17,13 @@ SCENARIOS=(
     limits lock expiry diskfull xdev xdevfull overwrite secover off
     hostid hostiddef
     inherit inherit/child inherit/child/grand inherit/off
-    custom locdir auth authz denied
+    custom locdir auth authz denied farm
 )
 HTPASSWD_FILE=t/state/bits-htpasswd
 CUSTOM_SESSIONS=t/state/custom-sessions
 XDEV_SESSIONS=t/state/xdev-sessions
 XDEVFULL_SESSIONS=t/state/xdevfull-sessions
+FARM_SESSIONS=t/state/farm-sessions
 
 # Unmounts file systems the suite left mounted below $1/t (t/htdocs/diskfull,
 # t/htdocs/xdevfull, t/state/xdev-sessions).
@@ -44,7 +45,8 @@ remove_scenarios() {
     for d in "${SCENARIOS[@]}"; do
         rm -rf "t/htdocs/${d%%/*}"
     done
-    rm -rf t/htdocs/outside "$CUSTOM_SESSIONS" "$XDEV_SESSIONS" "$XDEVFULL_SESSIONS" "$HTPASSWD_FILE"
+    rm -rf t/htdocs/outside "$CUSTOM_SESSIONS" "$XDEV_SESSIONS" "$XDEVFULL_SESSIONS" \
+        "$FARM_SESSIONS" "$HTPASSWD_FILE" t/state/node2
 }
 
 if [ "${1:-}" = clean ]; then
@@ -105,8 +107,8 @@ for d in "${SCENARIOS[@]}"; do
     mkdir -p "t/htdocs/$d"
     chmod 0777 "t/htdocs/$d"
 done
-mkdir -p "$CUSTOM_SESSIONS" "$XDEV_SESSIONS" "$XDEVFULL_SESSIONS"
-chmod 0777 "$CUSTOM_SESSIONS" "$XDEV_SESSIONS" "$XDEVFULL_SESSIONS"
+mkdir -p "$CUSTOM_SESSIONS" "$XDEV_SESSIONS" "$XDEVFULL_SESSIONS" "$FARM_SESSIONS"
+chmod 0777 "$CUSTOM_SESSIONS" "$XDEV_SESSIONS" "$XDEVFULL_SESSIONS" "$FARM_SESSIONS"
 htpasswd -b -c "$HTPASSWD_FILE" alice alice-secret >/dev/null 2>&1
 htpasswd -b "$HTPASSWD_FILE" bob bob-secret >/dev/null 2>&1
 chmod 0644 "$HTPASSWD_FILE"

@@ -52,7 +52,8 @@ use constant E_HTTP_503          => '0x801901F7';
 
 sub port     { Apache::Test::vars('port') }
 sub base_url { 'http://127.0.0.1:' . port() }
-sub url      { my $p = shift; $p = "/$p" unless $p =~ m{^/}; base_url() . $p }
+sub url      { my $p = shift; return $p if $p =~ m{^https?://};
+               $p = "/$p" unless $p =~ m{^/}; base_url() . $p }
 sub t_dir    { Apache::Test::vars('serverroot') }
 sub htdocs   { my $rel = shift; my $d = Apache::Test::vars('documentroot');
                defined $rel && length $rel ? "$d/$rel" : $d }
