@@ -12,6 +12,7 @@ use Apache::TestUtil;
 use BitsTest::Client;
 use IO::Socket::INET;
 use POSIX ();
+use Fcntl ();
 
 reset_scenario('farm');
 my $store = t_dir() . '/state/farm-sessions';
@@ -150,6 +151,8 @@ ok(t_cmp(sha256_file("$farm/kill.bin"), sha256_hex($data), 'kill sha'),
    'the file is byte-identical after node 2 died mid-fragment');
 
 # ---- 4. a session is locked across nodes --------------------------------------------
+# node 2 has new children after the kill; wait until one answers
+for (1 .. 100) { last if ping("$node2/x")->code == 200; select undef, undef, undef, 0.1 }
 $r = create_session(on(1, 'lock.bin'));
 $sid = sid_of($r);
 $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port2) or die $!;
@@ -157,7 +160,15 @@ binmode $s;
 print $s "BITS_POST /farm/lock.bin HTTP/1.1\r\nHost: 127.0.0.1:$port2\r\n"
        . "BITS-Packet-Type: Fragment\r\nBITS-Session-Id: $sid\r\n"
        . "Content-Range: bytes 0-99999/100000\r\nContent-Length: 100000\r\n\r\n" . ('a' x 1000);
-select undef, undef, undef, 0.5;
+# until node 2's child holds the session's lock file (as another node would)
+my $lockfile = "$store/Requests/$sid/lock";
+for (1 .. 100) {
+    open my $lf, '<', $lockfile or last;
+    my $free = flock($lf, Fcntl::LOCK_EX() | Fcntl::LOCK_NB());
+    close $lf;
+    last unless $free;
+    select undef, undef, undef, 0.1;
+}
 my $t0 = time;
 $r = fragment(on(1, 'lock.bin'), $sid, 'b' x 1000, 0, 100000);
 ack_is($r, 503, E_HTTP_503, 'node 1 waits for the session node 2 holds, then answers 503');
