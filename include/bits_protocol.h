@@ -46,6 +46,10 @@ typedef struct {
 #define BITS_ACK_OK           ((bits_ack_t){ 200, 0, 0 })
 #define BITS_ACK_ERR(s, c)    ((bits_ack_t){ (s), (c), BITS_CONTEXT_SERVER })
 #define BITS_ACK_APP(s, c)    ((bits_ack_t){ (s), (c), BITS_CONTEXT_APPLICATION })
+/* The answers many packets share (§9 rows 4-8, 10, 13). */
+#define BITS_ACK_INVALID      BITS_ACK_ERR(400, BITS_E_INVALIDARG)
+#define BITS_ACK_DENIED       BITS_ACK_ERR(403, BITS_E_ACCESSDENIED)
+#define BITS_ACK_NOT_FOUND    BITS_ACK_ERR(500, BITS_E_SESSION_NOT_FOUND)
 
 typedef enum {
     BITS_PACKET_INVALID = 0,

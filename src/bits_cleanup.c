@@ -117,7 +117,8 @@ static void enforce_limit(const char *store, apr_array_header_t *live, int limit
                 continue;
             if (bits_session_load(&s, store, id, p) == APR_SUCCESS
                 && !bits_state_is_terminal(s.state)
-                && bits_session_tombstone(&s, store, BITS_STATE_EXPIRED, p) == APR_SUCCESS) {
+                && bits_session_tombstone(&s, store, BITS_STATE_EXPIRED, p)
+                   == APR_SUCCESS) {
                 stats->limited++;
                 stats->live--;
             }

@@ -7,8 +7,6 @@
 #include "bits_fileio.h"
 #include "bits_notify.h"
 
-#define ACK_NOT_FOUND BITS_ACK_ERR(HTTP_INTERNAL_SERVER_ERROR, BITS_E_SESSION_NOT_FOUND)
-
 /* Records the inode about to appear at the destination, so that a crash
  * right after it appears is recognised as a publish that happened. */
 static apr_status_t record_publish(void *baton, apr_ino_t ino)
@@ -222,7 +220,7 @@ bits_ack_t bits_packet_close(bits_req_t *rq)
     if (bits_state_is_terminal(s->state)) {
         if (s->state == BITS_STATE_CLOSED)
             return BITS_ACK_OK;     /* a repeat whose first Ack was lost */
-        return bits_fail(rq, ACK_NOT_FOUND, 0, "session is %s",
+        return bits_fail(rq, BITS_ACK_NOT_FOUND, 0, "session is %s",
                          bits_state_name(s->state));
     }
     /* No fragment at all: the upload of an empty file (§17.8). */

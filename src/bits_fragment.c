@@ -9,7 +9,6 @@
 #include "bits_fileio.h"
 
 #define BITS_READ_CHUNK (64 * 1024)
-#define ACK_INVALID BITS_ACK_ERR(HTTP_BAD_REQUEST, BITS_E_INVALIDARG)
 
 typedef struct {
     apr_off_t written;       /* bytes that reached the request file */
@@ -122,7 +121,7 @@ static bits_ack_t write_tail(bits_req_t *rq, const bits_range_t *rg, apr_off_t s
     s->received += res.written;
     if (res.read_rv != APR_SUCCESS) {
         /* The client went away: keep what is really on disk, no more. */
-        bits_ack_t ack = ACK_INVALID;   /* nobody may be left to read it */
+        bits_ack_t ack = BITS_ACK_INVALID;   /* nobody may be left to read it */
         r->connection->keepalive = AP_CONN_CLOSE;
         if (res.written > 0 && !bits_save(rq, &ack))
             return ack;
@@ -142,23 +141,23 @@ static int check_range(bits_req_t *rq, bits_range_t *rg, bits_ack_t *ack)
     apr_off_t limit = ap_get_limit_req_body(r);
 
     if (!range || bits_range_parse(range, rg) != 0) {
-        *ack = bits_fail(rq, ACK_INVALID, 0, "missing or malformed Content-Range '%s'",
+        *ack = bits_fail(rq, BITS_ACK_INVALID, 0, "missing or malformed Content-Range '%s'",
                          range ? ap_escape_logitem(r->pool, range) : "");
         return 0;
     }
     if (bits_range_length(rg) != rq->length) {
-        *ack = bits_fail(rq, ACK_INVALID, 0, "Content-Range covers %" APR_OFF_T_FMT
+        *ack = bits_fail(rq, BITS_ACK_INVALID, 0, "Content-Range covers %" APR_OFF_T_FMT
                          " bytes but Content-Length is %" APR_OFF_T_FMT,
                          bits_range_length(rg), rq->length);
         return 0;
     }
     if (encoding && strcasecmp(encoding, "identity") != 0) {
-        *ack = bits_fail(rq, ACK_INVALID, 0, "Content-Encoding '%s' is not supported",
+        *ack = bits_fail(rq, BITS_ACK_INVALID, 0, "Content-Encoding '%s' is not supported",
                          ap_escape_logitem(r->pool, encoding));
         return 0;
     }
     if (s->total >= 0 && rg->total != s->total) {
-        *ack = bits_fail(rq, ACK_INVALID, 0, "total %" APR_OFF_T_FMT " differs from "
+        *ack = bits_fail(rq, BITS_ACK_INVALID, 0, "total %" APR_OFF_T_FMT " differs from "
                          "the announced %" APR_OFF_T_FMT, rg->total, s->total);
         return 0;
     }
@@ -189,9 +188,8 @@ bits_ack_t bits_packet_fragment(bits_req_t *rq)
 
     if (bits_state_is_terminal(s->state)) {
         rq->have_session = 0;
-        return bits_fail(rq, BITS_ACK_ERR(HTTP_INTERNAL_SERVER_ERROR,
-                                          BITS_E_SESSION_NOT_FOUND),
-                         0, "session is %s", bits_state_name(s->state));
+        return bits_fail(rq, BITS_ACK_NOT_FOUND, 0, "session is %s",
+                         bits_state_name(s->state));
     }
     if (!check_range(rq, &rg, &ack))
         return ack;

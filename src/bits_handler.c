@@ -13,9 +13,6 @@
 #include "bits_cleanup.h"
 #include "bits_notify.h"
 
-#define ACK_INVALID   BITS_ACK_ERR(HTTP_BAD_REQUEST, BITS_E_INVALIDARG)
-#define ACK_DENIED    BITS_ACK_ERR(HTTP_FORBIDDEN, BITS_E_ACCESSDENIED)
-#define ACK_NOT_FOUND BITS_ACK_ERR(HTTP_INTERNAL_SERVER_ERROR, BITS_E_SESSION_NOT_FOUND)
 #define ACK_BUSY      BITS_ACK_ERR(HTTP_SERVICE_UNAVAILABLE, \
                                    BITS_E_HTTP(HTTP_SERVICE_UNAVAILABLE))
 
@@ -89,25 +86,26 @@ static int validate_framing(bits_req_t *rq, bits_ack_t *ack)
     int too_long = 0;
 
     if (apr_table_get(r->headers_in, "Transfer-Encoding")) {
-        *ack = bits_fail(rq, ACK_INVALID, 0, "chunked request bodies are not accepted");
+        *ack = bits_fail(rq, BITS_ACK_INVALID, 0,
+                         "chunked request bodies are not accepted");
         return 0;
     }
     if (!cl || bits_parse_length(cl, &rq->length) != 0) {
-        *ack = bits_fail(rq, ACK_INVALID, 0, "missing or malformed Content-Length");
+        *ack = bits_fail(rq, BITS_ACK_INVALID, 0, "missing or malformed Content-Length");
         return 0;
     }
     apr_table_do(header_too_long, &too_long, r->headers_in, NULL);
     if (too_long) {
-        *ack = bits_fail(rq, ACK_INVALID, 0, "a header value exceeds %d bytes",
+        *ack = bits_fail(rq, BITS_ACK_INVALID, 0, "a header value exceeds %d bytes",
                          BITS_MAX_HEADER_VALUE);
         return 0;
     }
     if (rq->type == BITS_PACKET_INVALID) {
-        *ack = bits_fail(rq, ACK_INVALID, 0, "missing or unknown BITS-Packet-Type");
+        *ack = bits_fail(rq, BITS_ACK_INVALID, 0, "missing or unknown BITS-Packet-Type");
         return 0;
     }
     if (rq->type != BITS_PACKET_FRAGMENT && rq->length != 0) {
-        *ack = bits_fail(rq, ACK_INVALID, 0, "this packet must not carry a body");
+        *ack = bits_fail(rq, BITS_ACK_INVALID, 0, "this packet must not carry a body");
         return 0;
     }
     return 1;
@@ -124,10 +122,10 @@ static bits_ack_t destination_error(bits_req_t *rq, bits_path_status_t st)
         "the destination's parent directory does not exist",
         "the destination is a symbolic link"
     };
-    bits_ack_t ack = ACK_DENIED;
+    bits_ack_t ack = BITS_ACK_DENIED;
 
     if (st == BITS_PATH_IS_DIR)
-        ack = ACK_INVALID;
+        ack = BITS_ACK_INVALID;
     else if (st == BITS_PATH_NO_PARENT)
         ack = BITS_ACK_ERR(HTTP_NOT_FOUND, BITS_E_HTTP(HTTP_NOT_FOUND));
     return bits_fail(rq, ack, 0, "%s: %s", why[st],
@@ -184,7 +182,7 @@ static bits_ack_t packet_create(bits_req_t *rq)
 
     if (!bits_protocol_negotiate(apr_table_get(r->headers_in, BITS_H_PROTOCOLS),
                                  r->pool))
-        return bits_fail(rq, ACK_INVALID, 0, "no supported protocol offered");
+        return bits_fail(rq, BITS_ACK_INVALID, 0, "no supported protocol offered");
     if (bits_conf_notify_type(conf) != BITS_NOTIFY_NONE && !conf->notify_url)
         return bits_fail(rq, BITS_ACK_ERR(HTTP_INTERNAL_SERVER_ERROR, BITS_E_FAIL), 0,
                          "BITSServerNotificationType %d needs a "
@@ -193,13 +191,14 @@ static bits_ack_t packet_create(bits_req_t *rq)
         return destination_error(rq, st);
     if (!bits_conf_overwrites(conf)
         && apr_stat(&fi, dest, APR_FINFO_LINK | APR_FINFO_TYPE, r->pool) == APR_SUCCESS)
-        return bits_fail(rq, ACK_DENIED, 0, "%s exists and BITSAllowOverwrites is Off",
+        return bits_fail(rq, BITS_ACK_DENIED, 0, "%s exists and BITSAllowOverwrites is Off",
                          dest);
 
     sweep_if_due(rq);
     memset(s, 0, sizeof *s);
     if ((rv = bits_guid_new(s->id)) != APR_SUCCESS)
-        return bits_fail(rq, BITS_ACK_ERR(500, BITS_E_FAIL), rv, "no random id");
+        return bits_fail(rq, BITS_ACK_ERR(HTTP_INTERNAL_SERVER_ERROR, BITS_E_FAIL), rv,
+                         "no random id");
     s->state = BITS_STATE_RECEIVING;
     s->owner = r->user ? r->user : "";
     s->dest_url = destination_url(r);
@@ -245,11 +244,11 @@ static int open_session(bits_req_t *rq, bits_ack_t *ack)
     apr_status_t rv;
 
     if (!rq->id_header) {
-        *ack = bits_fail(rq, ACK_INVALID, 0, "missing BITS-Session-Id");
+        *ack = bits_fail(rq, BITS_ACK_INVALID, 0, "missing BITS-Session-Id");
         return 0;
     }
     if (!bits_guid_canonical(rq->id_header, id)) {
-        *ack = bits_fail(rq, ACK_NOT_FOUND, 0, "malformed session id");
+        *ack = bits_fail(rq, BITS_ACK_NOT_FOUND, 0, "malformed session id");
         return 0;
     }
     rv = bits_lock_acquire(&rq->lock, bits_child_claims,
@@ -262,15 +261,15 @@ static int open_session(bits_req_t *rq, bits_ack_t *ack)
     if (rv == APR_SUCCESS)
         rv = bits_session_load(s, rq->store, id, r->pool);
     if (rv != APR_SUCCESS) {
-        *ack = bits_fail(rq, ACK_NOT_FOUND, rv, "no such session in %s", rq->store);
+        *ack = bits_fail(rq, BITS_ACK_NOT_FOUND, rv, "no such session in %s", rq->store);
         return 0;
     }
     if (strcmp(s->owner, r->user ? r->user : "") != 0) {
-        *ack = bits_fail(rq, ACK_NOT_FOUND, 0, "session belongs to another user");
+        *ack = bits_fail(rq, BITS_ACK_NOT_FOUND, 0, "session belongs to another user");
         return 0;
     }
     if (bits_destination(rq, &dest) != BITS_PATH_OK || strcmp(dest, s->dest_path)) {
-        *ack = bits_fail(rq, ACK_NOT_FOUND, 0, "session was created for %s",
+        *ack = bits_fail(rq, BITS_ACK_NOT_FOUND, 0, "session was created for %s",
                          s->dest_path);
         return 0;
     }
@@ -292,7 +291,7 @@ static bits_ack_t dispatch(bits_req_t *rq)
     if (rq->type == BITS_PACKET_PING)
         return BITS_ACK_OK;
     if (!rq->root)
-        return bits_fail(rq, ACK_DENIED, 0,
+        return bits_fail(rq, BITS_ACK_DENIED, 0,
                          "the URL does not map into the location's directory");
     if (rq->type == BITS_PACKET_CREATE_SESSION)
         return packet_create(rq);

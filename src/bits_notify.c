@@ -222,7 +222,8 @@ static struct curl_slist *request_headers(const bits_notice_t *n, apr_pool_t *p)
 {
     struct curl_slist *h = NULL;
 
-    h = curl_slist_append(h, apr_pstrcat(p, BITS_H_ORIGINAL_URL ": ", n->original_url, NULL));
+    h = curl_slist_append(h, apr_pstrcat(p, BITS_H_ORIGINAL_URL ": ", n->original_url,
+                                         NULL));
     h = curl_slist_append(h, apr_pstrcat(p, BITS_H_TRANSACTION ": ", n->session_id, NULL));
     if (n->type == BITS_NOTIFY_REFERENCE) {
         h = curl_slist_append(h, apr_pstrcat(p, BITS_H_REQUEST_FILE ": ",
