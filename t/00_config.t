@@ -7,43 +7,14 @@ use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use Apache::TestUtil;
 use BitsTest::Client;
-use File::Temp qw(tempdir);
-use Cwd qw(abs_path);
 
-my $httpd = Apache::Test::vars('httpd') || '/usr/sbin/apache2';
-my $so    = abs_path(t_dir() . '/../.libs/mod_bits.so');
-my $mods  = '/usr/lib/apache2/modules';
-my $tmp   = tempdir('bits-conftest-XXXXXX', TMPDIR => 1, CLEANUP => 1);
-mkdir "$tmp/up" or die "mkdir: $!";
+my $so  = t_dir() . '/../.libs/mod_bits.so';
+my $tmp = config_test_dir();
 
 ok(t_cmp(-f $so ? 1 : 0, 1, "module exists at $so"), 'mod_bits.so is built');
 
-# Writes a configuration with $body inside a <Directory> (or raw when
-# $raw) and runs httpd -t on it.  Returns (exit status, output).
-sub conf_test {
-    my ($body, $raw) = @_;
-    my $conf = "$tmp/httpd.conf";
-    open my $fh, '>', $conf or die "$conf: $!";
-    print $fh <<"EOC";
-ServerRoot "$tmp"
-ServerName 127.0.0.1
-DefaultRuntimeDir "$tmp"
-PidFile "$tmp/httpd.pid"
-ErrorLog "$tmp/error_log"
-Listen 127.0.0.1:9
-LoadModule mpm_event_module $mods/mod_mpm_event.so
-LoadModule authz_core_module $mods/mod_authz_core.so
-LoadModule bits_module "$so"
-EOC
-    if ($raw) { print $fh "$body\n" }
-    else      { print $fh qq{<Directory "$tmp/up">\n    BITSUploadEnabled On\n    $body\n</Directory>\n} }
-    close $fh;
-    my $out = `"$httpd" -t -f "$conf" -C "DefaultRuntimeDir $tmp" 2>&1`;
-    return ($? >> 8, $out);
-}
-
 # --- valid configurations load ----------------------------------------------
-my ($rc, $out) = conf_test(<<"EOC", 1);
+my ($rc, $out) = config_test(<<"EOC", raw => 1);
 <Directory "$tmp/up">
     BITSUploadEnabled On
     BITSSessionDirectory "$tmp/sessions"
@@ -72,11 +43,11 @@ ok(t_cmp($rc, 0, 'valid directives: exit status'), 'a configuration using every 
 ok(t_cmp($out, qr/Syntax OK/, 'valid directives: output'), 'httpd -t says Syntax OK for valid directives');
 
 # §17.23: values above 2^63-1 mean "unlimited", they are not an error.
-($rc, $out) = conf_test('BITSMaximumUploadSize 99999999999999999999');
+($rc, $out) = config_test('BITSMaximumUploadSize 99999999999999999999');
 ok(t_cmp($rc, 0, 'BITSMaximumUploadSize above 2^63-1'),
    'BITSMaximumUploadSize 99999999999999999999 is accepted (unlimited, spec 17.23)') or diag($out);
 
-($rc, $out) = conf_test('BITSMaximumUploadSize unlimited');
+($rc, $out) = config_test('BITSMaximumUploadSize unlimited');
 ok(t_cmp($rc, 0, 'BITSMaximumUploadSize unlimited'),
    'BITSMaximumUploadSize unlimited is accepted (documented keyword)') or diag($out);
 
@@ -101,7 +72,7 @@ my @bad = (
 );
 for my $b (@bad) {
     my ($line, $name) = @$b;
-    my ($rc, $out) = conf_test($line);
+    my ($rc, $out) = config_test($line);
     ok(t_cmp($rc != 0 ? 1 : 0, 1, "'$line' exit status"), "'$line': httpd -t fails (exit $rc)")
         or diag($out);
     ok(t_cmp($out, qr/\Q$name\E/, "'$line' message"),

@@ -17,7 +17,6 @@ reset_scenario('create', 'sub');
 
 sub n_sessions { my @d = glob("$root/Requests/*"); scalar @d }
 
-sub write_file { my ($f, $c) = @_; open my $fh, '>', $f or die "$f: $!"; print $fh $c; close $fh }
 
 # --- success --------------------------------------------------------------
 my $c = create_session("/$S/new1.bin");

@@ -17,13 +17,6 @@ reset_scenario('frag');
 my $S    = 'frag';
 my $root = session_root($S);
 
-sub write_file { my ($f, $c) = @_; open my $fh, '>', $f or die "$f: $!"; print $fh $c; close $fh }
-sub new_session {
-    my $path = shift;
-    my $c = create_session($path);
-    die "Create-Session $path failed: " . $c->status_line unless $c->code == 200;
-    return sid_of($c);
-}
 sub dir_listing {
     my $d = shift;
     opendir my $dh, $d or return '(missing)';

@@ -14,13 +14,6 @@ my $root = session_root($S);
 
 reset_scenario('close');
 
-sub write_file { my ($f, $c) = @_; open my $fh, '>', $f or die "$f: $!"; print $fh $c; close $fh }
-sub new_session {
-    my $path = shift;
-    my $c = create_session($path);
-    die "Create-Session $path failed: " . $c->status_line unless $c->code == 200;
-    return sid_of($c);
-}
 sub leftovers {
     my $sid = shift;
     my $d = session_dir($root, $sid);

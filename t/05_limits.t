@@ -14,12 +14,6 @@ reset_scenario('limits');
 
 my $S    = 'limits';
 my $root = session_root($S);
-sub new_session {
-    my $path = shift;
-    my $c = create_session($path);
-    die "Create-Session $path failed: " . $c->status_line unless $c->code == 200;
-    return sid_of($c);
-}
 
 # --- row 18 --------------------------------------------------------------------
 my $sid = new_session("/$S/toolarge.bin");

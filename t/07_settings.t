@@ -10,7 +10,6 @@ use Apache::Test qw(-withtestmore);
 use Apache::TestUtil;
 use BitsTest::Client;
 
-sub write_file { my ($f, $c) = @_; open my $fh, '>', $f or die "$f: $!"; print $fh $c; close $fh }
 
 for my $n (qw(off hostid hostiddef overwrite locdir custom)) { reset_scenario($n) }
 reset_scenario('inherit', 'child/grand', 'off');

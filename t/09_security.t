@@ -24,8 +24,6 @@ chmod 0777, $out;
 my $tmp  = tempdir('bits-sec-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 chmod 0777, $tmp;
 
-sub write_file { my ($f, $c, $mode) = @_; open my $fh, '>', $f or die "$f: $!"; print $fh $c; close $fh;
-                 chmod $mode, $f if defined $mode }
 sub snapshot { join "\n", tree_snapshot(htdocs()), tree_snapshot(t_dir() . '/state'), tree_snapshot($tmp) }
 sub no_file_named {
     my ($re, $msg) = @_;

@@ -12,8 +12,6 @@ use Apache::Test qw(-withtestmore);
 use Apache::TestUtil;
 use BitsTest::Client;
 use BitsTest::Backend;
-use File::Temp qw(tempdir);
-use Cwd qw(abs_path);
 
 my $PORT = 18792;
 reset_scenario('nrel', 'sub');
@@ -86,43 +84,13 @@ close_session('/nabsq/r5.bin', $sid5);
 $be->stop;
 
 # --- directive values (httpd -t on a stand-alone configuration) ---------------------
-my $httpd = Apache::Test::vars('httpd') || '/usr/sbin/apache2';
-my $so    = abs_path(t_dir() . '/../.libs/mod_bits.so');
-my $mods  = '/usr/lib/apache2/modules';
-my $tmp   = tempdir('bits-notifyconf-XXXXXX', TMPDIR => 1, CLEANUP => 1);
-mkdir "$tmp/up" or die "mkdir: $!";
-
-sub conf_test {
-    my $body = shift;
-    my $conf = "$tmp/httpd.conf";
-    open my $fh, '>', $conf or die "$conf: $!";
-    print $fh <<"EOC";
-ServerRoot "$tmp"
-ServerName 127.0.0.1
-DefaultRuntimeDir "$tmp"
-PidFile "$tmp/httpd.pid"
-ErrorLog "$tmp/error_log"
-Listen 127.0.0.1:9
-LoadModule mpm_event_module $mods/mod_mpm_event.so
-LoadModule authz_core_module $mods/mod_authz_core.so
-LoadModule bits_module "$so"
-<Directory "$tmp/up">
-    BITSUploadEnabled On
-$body
-</Directory>
-EOC
-    close $fh;
-    my $out = `"$httpd" -t -f "$conf" 2>&1`;
-    return ($? >> 8, $out);
-}
-
 for my $good ("BITSServerNotificationType 0",
               "BITSServerNotificationType 1\nBITSServerNotificationURL http://127.0.0.1:1/a",
               "BITSServerNotificationType 2\nBITSServerNotificationURL https://app.example.org/a?b=c",
               "BITSServerNotificationType 2\nBITSServerNotificationURL notify.cgi",
               "BITSServerNotificationType 2\nBITSServerNotificationURL /app/notify",
               "BITSNotificationTimeout 1", "BITSNotificationTimeout 300") {
-    my ($rc, $out) = conf_test($good);
+    my ($rc, $out) = config_test($good);
     (my $n = $good) =~ s/\n/; /g;
     is($rc, 0, "valid: $n") or diag($out);
 }
@@ -132,7 +100,7 @@ for my $bad ("BITSServerNotificationType 3", "BITSServerNotificationType -1",
              "BITSServerNotificationURL \"\"",
              "BITSServerNotificationURL \"http://a b/\"",
              "BITSNotificationTimeout abc", "BITSNotificationTimeout -5") {
-    my ($rc, $out) = conf_test($bad);
+    my ($rc, $out) = config_test($bad);
     isnt($rc, 0, "invalid value refused: $bad") or diag($out);
 }
 

@@ -34,6 +34,7 @@ our @EXPORT = qw(
     request_file ack_is ack_shape_ok sid_of received_of
     auth_header find_files_named tree_snapshot
     httpd_parent_pid httpd_children wait_for_server
+    write_file new_session config_test config_test_dir
     server_stop server_start error_log_lines
 );
 
@@ -504,6 +505,67 @@ sub error_log_lines {
     my @l = <$fh>;
     close $fh;
     return @l;
+}
+
+# ---------------------------------------------------------------- small shared helpers
+
+sub write_file {
+    my ($f, $content, $mode) = @_;
+    open my $fh, '>', $f or die "$f: $!";
+    print $fh $content;
+    close $fh;
+    chmod $mode, $f if defined $mode;
+}
+
+# A session that must be created for the test to make sense.
+sub new_session {
+    my $path = shift;
+    my $c = create_session($path);
+    die "Create-Session $path failed: " . $c->status_line unless $c->code == 200;
+    return sid_of($c);
+}
+
+# config_test($body, raw => 0|1) -> (exit status, output) of `httpd -t` on a
+# stand-alone configuration that loads the module; $body goes inside a
+# <Directory> with BITSUploadEnabled On unless raw.  The configuration
+# lives in config_test_dir(), which has an "up" subdirectory.
+my $CONF_TMP;
+sub config_test_dir {
+    $CONF_TMP ||= do {
+        require File::Temp;
+        my $d = File::Temp::tempdir('bits-conftest-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+        mkdir "$d/up" or die "mkdir: $!";
+        $d;
+    };
+    return $CONF_TMP;
+}
+
+sub config_test {
+    my ($body, %o) = @_;
+    my $tmp   = config_test_dir();
+    my $httpd = Apache::Test::vars('httpd') || '/usr/sbin/apache2';
+    my $mods  = '/usr/lib/apache2/modules';
+    require Cwd;
+    my $so    = Cwd::abs_path(t_dir() . '/../.libs/mod_bits.so');
+    $body = qq{<Directory "$tmp/up">
+    BITSUploadEnabled On
+$body
+</Directory>}
+        unless $o{raw};
+    write_file("$tmp/httpd.conf", <<"EOC");
+ServerRoot "$tmp"
+ServerName 127.0.0.1
+DefaultRuntimeDir "$tmp"
+PidFile "$tmp/httpd.pid"
+ErrorLog "$tmp/error_log"
+Listen 127.0.0.1:9
+LoadModule mpm_event_module $mods/mod_mpm_event.so
+LoadModule authz_core_module $mods/mod_authz_core.so
+LoadModule bits_module "$so"
+$body
+EOC
+    my $out = `"$httpd" -t -f "$tmp/httpd.conf" 2>&1`;
+    return ($? >> 8, $out);
 }
 
 1;
