@@ -21,6 +21,9 @@ extern bits_claims_t *bits_child_claims;
 
 #define BITS_HANDLER_NAME "bits-upload"
 
+/* The user a session belongs to: the authenticated one, "" if anonymous. */
+#define bits_request_user(r) ((r)->user ? (r)->user : "")
+
 /* src/bits_handler.c */
 int bits_handle_request(request_rec *r, const bits_dir_conf *conf);
 /* src/bits_location.c: the location's directory (NULL if the URL does not

@@ -200,7 +200,7 @@ static bits_ack_t packet_create(bits_req_t *rq)
         return bits_fail(rq, BITS_ACK_ERR(HTTP_INTERNAL_SERVER_ERROR, BITS_E_FAIL), rv,
                          "no random id");
     s->state = BITS_STATE_RECEIVING;
-    s->owner = r->user ? r->user : "";
+    s->owner = bits_request_user(r);
     s->dest_url = destination_url(r);
     s->dest_path = dest;
     s->notify_type = bits_conf_notify_type(conf);
@@ -264,7 +264,7 @@ static int open_session(bits_req_t *rq, bits_ack_t *ack)
         *ack = bits_fail(rq, BITS_ACK_NOT_FOUND, rv, "no such session in %s", rq->store);
         return 0;
     }
-    if (strcmp(s->owner, r->user ? r->user : "") != 0) {
+    if (strcmp(s->owner, bits_request_user(r)) != 0) {
         *ack = bits_fail(rq, BITS_ACK_NOT_FOUND, 0, "session belongs to another user");
         return 0;
     }

@@ -63,7 +63,7 @@ static int passes_through_store(const char *path)
 int bits_store_fixups(request_rec *r)
 {
     const bits_dir_conf *conf = ap_get_module_config(r->per_dir_config, &bits_module);
-    const char *root, *store = NULL, *path;
+    const char *root, *store = conf->session_dir, *path;
     int rc;
 
     if (!r->filename || bits_is_bits_request(r))
@@ -74,8 +74,7 @@ int bits_store_fixups(request_rec *r)
         if ((rc = bits_reply_map(r, store)) != DECLINED)
             return rc;
     }
-    if (passes_through_store(path) || (store && bits_path_is_within(store, path))
-        || (conf->session_dir && bits_path_is_within(conf->session_dir, path))) {
+    if (passes_through_store(path) || (store && bits_path_is_within(store, path))) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                       "refusing access to a BITS session store: %s", path);
         return HTTP_NOT_FOUND;

@@ -40,10 +40,10 @@ int bits_reply_map(request_rec *r, const char *store)
     if (bits_session_load(&s, store, id, r->pool) != APR_SUCCESS
         || s.state != BITS_STATE_DONE || s.static_reply || s.notify_type == 0)
         return HTTP_NOT_FOUND;
-    if (strcmp(s.owner, r->user ? r->user : "") != 0) {
+    if (strcmp(s.owner, bits_request_user(r)) != 0) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "BITS session %s: reply refused "
                       "to '%s', it belongs to another user", id,
-                      ap_escape_logitem(r->pool, r->user ? r->user : ""));
+                      ap_escape_logitem(r->pool, bits_request_user(r)));
         return HTTP_FORBIDDEN;
     }
     path = apr_pstrcat(r->pool, bits_reply_dir(store, id, r->pool), REPLY_TAIL, NULL);
