@@ -309,7 +309,8 @@ apr_status_t bits_session_tombstone(bits_session_t *s, const char *root,
     if ((rv = bits_session_save(s, root, p)) != APR_SUCCESS)
         return rv;
     rv = remove_if_present(bits_session_file(root, s->id, BITS_REQUEST_FILE, p), p);
-    if (rv == APR_SUCCESS && !s->static_reply) {
+    /* Replies/<ID> is always ours: a static reply URL points elsewhere. */
+    if (rv == APR_SUCCESS) {
         rv = remove_if_present(apr_pstrcat(p, reply_dir, "/" BITS_RESPONSE_FILE,
                                            NULL), p);
         if (rv == APR_SUCCESS && (rv = apr_dir_remove(reply_dir, p)) != APR_SUCCESS

@@ -467,6 +467,25 @@ START_TEST(tombstone_without_data_files)
 }
 END_TEST
 
+START_TEST(tombstone_of_static_reply_removes_our_reply_dir)
+{
+    bits_session_t in;
+    const char *reply_dir = bits_reply_dir(store, SID, bits_test_pool);
+
+    /* The static URL names a file elsewhere; Replies/<ID> is still ours. */
+    fill_session(&in);
+    in.static_reply = 1;
+    ck_assert_int_eq(bits_session_create_dir(store, SID, bits_test_pool),
+                     APR_SUCCESS);
+    ck_assert_int_eq(bits_session_create_reply_dir(store, SID, bits_test_pool),
+                     APR_SUCCESS);
+    ck_assert_int_eq(bits_session_tombstone(&in, store, BITS_STATE_CLOSED,
+                                            bits_test_pool), APR_SUCCESS);
+    ck_assert(!bits_test_exists(reply_dir));
+    ck_assert(bits_test_exists(session_file(BITS_STATE_FILE)));
+}
+END_TEST
+
 /* ---- Expiry ----------------------------------------------------------- */
 
 START_TEST(expired_edges)
@@ -514,6 +533,7 @@ TCase *bits_session_tcase(void)
     tcase_add_test(tc, load_refuses_corrupt_record);
     tcase_add_test(tc, tombstone_keeps_only_the_record);
     tcase_add_test(tc, tombstone_without_data_files);
+    tcase_add_test(tc, tombstone_of_static_reply_removes_our_reply_dir);
     tcase_add_test(tc, expired_edges);
     return tc;
 }
