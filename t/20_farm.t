@@ -163,9 +163,12 @@ print $s "BITS_POST /farm/lock.bin HTTP/1.1\r\nHost: 127.0.0.1:$port2\r\n"
 # until node 2's child holds the session's lock file (as another node would)
 my $lockfile = "$store/Requests/$sid/lock";
 for (1 .. 100) {
-    open my $lf, '<', $lockfile or last;
-    my $free = flock($lf, Fcntl::LOCK_EX() | Fcntl::LOCK_NB());
-    close $lf;
+    # the lock file appears when node 2 first opens the session
+    my $free = 1;
+    if (open my $lf, '<', $lockfile) {
+        $free = flock($lf, Fcntl::LOCK_EX() | Fcntl::LOCK_NB());
+        close $lf;
+    }
     last unless $free;
     select undef, undef, undef, 0.1;
 }
