@@ -63,25 +63,24 @@ apr_status_t bits_notify_child_init(apr_pool_t *p)
 
 const char *bits_notify_url(const char *ref, const char *dest_url, apr_pool_t *p)
 {
-    CURLU *u = curl_url(), *dest = curl_url();
+    CURLU *u = curl_url();
     char *query = NULL, *full = NULL;
     const char *out = NULL;
 
-    if (u && dest
-        && curl_url_set(dest, CURLUPART_URL, dest_url, 0) == CURLUE_OK
-        && curl_url_set(u, CURLUPART_URL, dest_url, 0) == CURLUE_OK
-        && curl_url_set(u, CURLUPART_URL, ref, 0) == CURLUE_OK) {
+    if (u && curl_url_set(u, CURLUPART_URL, dest_url, 0) == CURLUE_OK) {
         /* The client's query string travels to the application. */
-        if (curl_url_get(dest, CURLUPART_QUERY, &query, 0) == CURLUE_OK && *query)
-            curl_url_set(u, CURLUPART_QUERY, query, CURLU_APPENDQUERY);
-        if (curl_url_get(u, CURLUPART_URL, &full, 0) == CURLUE_OK
+        if (curl_url_get(u, CURLUPART_QUERY, &query, 0) != CURLUE_OK)
+            query = NULL;
+        if (curl_url_set(u, CURLUPART_URL, ref, 0) == CURLUE_OK
+            && (!query || !*query
+                || curl_url_set(u, CURLUPART_QUERY, query, CURLU_APPENDQUERY) == CURLUE_OK)
+            && curl_url_get(u, CURLUPART_URL, &full, 0) == CURLUE_OK
             && strlen(full) <= BITS_MAX_URL)
             out = apr_pstrdup(p, full);
     }
     curl_free(query);
     curl_free(full);
     curl_url_cleanup(u);
-    curl_url_cleanup(dest);
     return out;
 }
 
