@@ -39,8 +39,9 @@ unit: $(UNIT_BIN)
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	    ./$(UNIT_BIN)
 
+# `make itest TESTS="t/03_fragment.t t/09_security.t"` runs only those files.
 itest: $(MODULE)
-	t/run-itest.sh $(APXS)
+	t/run-itest.sh $(APXS) $(TESTS)
 
 test: deps
 	$(MAKE) all

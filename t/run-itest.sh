@@ -1,6 +1,6 @@
 #!/bin/bash
 # Runs the Apache::Test integration suite of mod_bits (called by `make itest`
-# as `t/run-itest.sh <apxs>`, and by `make clean` as `t/run-itest.sh clean`).
+# as `t/run-itest.sh <apxs> [t/NN_name.t ...]`, and by `make clean` as `t/run-itest.sh clean`).
 #
 # The suite runs as root; httpd's children run as nobody/nogroup, so every
 # directory above the tree must be traversable by nobody.  If it is not
@@ -56,6 +56,9 @@ if [ "${1:-}" = clean ]; then
 fi
 
 APXS=${1:-apxs}
+shift || true
+# Any further arguments name the test files to run (default: all of t/*.t).
+TESTS=("$@")
 
 if [ ! -f .libs/mod_bits.so ]; then
     echo "run-itest.sh: .libs/mod_bits.so is missing (run make first)" >&2
@@ -114,7 +117,8 @@ htpasswd -b "$HTPASSWD_FILE" bob bob-secret >/dev/null 2>&1
 chmod 0644 "$HTPASSWD_FILE"
 
 set +e
-perl t/TEST.PL -apxs "$APXS" -httpd_conf "$PWD/t/conf/modules.conf" -port select
+perl t/TEST.PL -apxs "$APXS" -httpd_conf "$PWD/t/conf/modules.conf" -port select \
+    ${TESTS[@]+"${TESTS[@]}"}
 rc=$?
 set -e
 exit $rc
