@@ -159,6 +159,7 @@ LoadModule authz_host_module $MODDIR/mod_authz_host.so
 LoadModule mime_module       $MODDIR/mod_mime.so
 LoadModule alias_module      $MODDIR/mod_alias.so
 LoadModule dir_module        $MODDIR/mod_dir.so
+LoadModule reqtimeout_module $MODDIR/mod_reqtimeout.so
 LoadModule bits_module       "$MODULE"
 
 <IfModule mpm_event_module>
@@ -174,6 +175,10 @@ TypesConfig /etc/mime.types
 DirectoryIndex index.html
 KeepAlive On
 Timeout 300
+# Bounds stalled clients without cutting a Windows client throttled by
+# policy to about 250 B/s (Debian's default body=10,MinRate=500 would, and
+# the client would have to resend): 60 s to start, then at least 100 B/s.
+RequestReadTimeout header=20-40,MinRate=500 body=60,MinRate=100
 
 # One line per request, with the BITS headers that matter.
 LogFormat "%h %t \"%r\" %>s type=%{BITS-Packet-Type}i id=%{BITS-Session-Id}i range=\"%{Content-Range}i\" N=%{BITS-Received-Content-Range}o err=%{BITS-Error-Code}o %D us" bits

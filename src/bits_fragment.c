@@ -9,10 +9,12 @@
 #include "bits_fileio.h"
 
 #define BITS_READ_CHUNK (64 * 1024)
+#define ACK_BODY_TIMEOUT BITS_ACK_ERR(HTTP_REQUEST_TIME_OUT, \
+                                      BITS_E_HTTP(HTTP_REQUEST_TIME_OUT))
 
 typedef struct {
     apr_off_t written;       /* bytes that reached the request file */
-    apr_status_t read_rv;    /* the client went away or sent garbage */
+    apr_status_t read_rv;    /* the client went away or was too slow */
     apr_status_t write_rv;   /* the disk refused (the rest is drained) */
 } body_result_t;
 
@@ -70,6 +72,24 @@ static void stream_body(request_rec *r, apr_file_t *f, apr_off_t skip,
     apr_brigade_destroy(bb);
 }
 
+/* The body stopped before its end: the client went away, or it was too
+ * slow for mod_reqtimeout.  Either is transient for the client (408), never
+ * a fatal 400: a Windows job throttled by policy sends about 250 B/s and
+ * must simply resume from N, which the Ack reports.  What reached the disk
+ * is kept, and the lock is released as soon as this returns. */
+static bits_ack_t body_broken(bits_req_t *rq, apr_off_t written, apr_status_t why)
+{
+    bits_ack_t ack = ACK_BODY_TIMEOUT;
+
+    rq->r->connection->keepalive = AP_CONN_CLOSE;
+    if (written > 0 && !bits_save(rq, &ack))
+        return ack;
+    return bits_fail(rq, ack, why, "the request body %s after %" APR_OFF_T_FMT
+                     " new bytes; the session keeps %" APR_OFF_T_FMT " bytes",
+                     APR_STATUS_IS_TIMEUP(why) ? "timed out" : "ended early",
+                     written, rq->sess.received);
+}
+
 /* After bytes were accounted for: the state advances and, once every byte
  * is held, completion runs (§7.4 steps 9-10). */
 static bits_ack_t settle(bits_req_t *rq)
@@ -119,15 +139,8 @@ static bits_ack_t write_tail(bits_req_t *rq, const bits_range_t *rg, apr_off_t s
                          want, at, s->received);
     }
     s->received += res.written;
-    if (res.read_rv != APR_SUCCESS) {
-        /* The client went away: keep what is really on disk, no more. */
-        bits_ack_t ack = BITS_ACK_INVALID;   /* nobody may be left to read it */
-        r->connection->keepalive = AP_CONN_CLOSE;
-        if (res.written > 0 && !bits_save(rq, &ack))
-            return ack;
-        return bits_fail(rq, ack, res.read_rv, "request body ended early; "
-                         "the session keeps %" APR_OFF_T_FMT " bytes", s->received);
-    }
+    if (res.read_rv != APR_SUCCESS)
+        return body_broken(rq, res.written, res.read_rv);
     return settle(rq);
 }
 

@@ -18,6 +18,7 @@ SCENARIOS=(
     hostid hostiddef
     inherit inherit/child inherit/child/grand inherit/off
     custom locdir auth authz denied farm
+    slowbody
 )
 HTPASSWD_FILE=t/state/bits-htpasswd
 CUSTOM_SESSIONS=t/state/custom-sessions
@@ -46,7 +47,7 @@ remove_scenarios() {
         rm -rf "t/htdocs/${d%%/*}"
     done
     rm -rf t/htdocs/outside "$CUSTOM_SESSIONS" "$XDEV_SESSIONS" "$XDEVFULL_SESSIONS" \
-        "$FARM_SESSIONS" "$HTPASSWD_FILE" t/state/node2
+        "$FARM_SESSIONS" "$HTPASSWD_FILE" t/state/node2 t/state/slowbody
 }
 
 if [ "${1:-}" = clean ]; then
