@@ -525,8 +525,9 @@ sub new_session {
     return sid_of($c);
 }
 
-# config_test($body, raw => 0|1) -> (exit status, output) of `httpd -t` on a
-# stand-alone configuration that loads the module; $body goes inside a
+# config_test($body, raw => 0|1, modules => [names]) -> (exit status, output)
+# of `httpd -t` on a stand-alone configuration that loads the module (and
+# mod_<name> for each of modules); $body goes inside a
 # <Directory> with BITSUploadEnabled On unless raw.  The configuration
 # lives in config_test_dir(), which has an "up" subdirectory.
 my $CONF_TMP;
@@ -547,6 +548,8 @@ sub config_test {
     my $mods  = '/usr/lib/apache2/modules';
     require Cwd;
     my $so    = Cwd::abs_path(t_dir() . '/../.libs/mod_bits.so');
+    my $more  = join '', map { "LoadModule ${_}_module $mods/mod_$_.so\n" }
+                @{ $o{modules} || [] };
     $body = qq{<Directory "$tmp/up">
     BITSUploadEnabled On
 $body
@@ -561,7 +564,7 @@ ErrorLog "$tmp/error_log"
 Listen 127.0.0.1:9
 LoadModule mpm_event_module $mods/mod_mpm_event.so
 LoadModule authz_core_module $mods/mod_authz_core.so
-LoadModule bits_module "$so"
+${more}LoadModule bits_module "$so"
 $body
 EOC
     my $out = `"$httpd" -t -f "$tmp/httpd.conf" 2>&1`;
