@@ -261,7 +261,7 @@ apr_status_t bits_publish(const char *src, const char *dest, int overwrite,
 {
     const char *dir = dir_of(dest, p);
     apr_ino_t at_dest = inode_at(dest), src_ino = inode_at(src);
-    const char *tmp;
+    const char *tmp = NULL;
     apr_status_t rv;
 
     /* Already there from an attempt whose outcome was never recorded. */
