@@ -17,6 +17,7 @@
 #include "bits_protocol.h"
 #include "bits_ack.h"
 #include "bits_notify.h"
+#include "bits_guard.h"
 
 int bits_method_number = M_INVALID;
 bits_claims_t *bits_child_claims;
@@ -103,6 +104,8 @@ static const char *set_enabled(cmd_parms *cmd, void *dcv, int flag)
             dir[--len] = '\0';
         dc->root_dir = dir;
     }
+    if (flag)
+        bits_note_upload_section(cmd);
     return NULL;
 }
 
@@ -297,14 +300,26 @@ static apr_status_t curl_cleanup(void *unused)
 static int bits_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                             apr_pool_t *ptemp, server_rec *s)
 {
-    (void)plog; (void)ptemp; (void)s;
+    (void)plog;
     bits_method_number = ap_method_register(pconf, BITS_METHOD);
     /* libcurl must be set up once, in the parent, before any thread. */
     if (ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG) {
         curl_global_init(CURL_GLOBAL_DEFAULT);
         apr_pool_cleanup_register(pconf, NULL, curl_cleanup, apr_pool_cleanup_null);
+        bits_warn_executable_sections(ptemp, s);   /* once, into the error log */
     }
     return OK;
+}
+
+/* apachectl configtest: the same warning (post_config does not run then). */
+static void bits_test_config(apr_pool_t *pconf, server_rec *s)
+{
+    apr_pool_t *ptemp;
+
+    if (apr_pool_create(&ptemp, pconf) != APR_SUCCESS)
+        return;
+    bits_warn_executable_sections(ptemp, s);
+    apr_pool_destroy(ptemp);
 }
 
 static void bits_child_init(apr_pool_t *p, server_rec *s)
@@ -345,6 +360,7 @@ static void bits_register_hooks(apr_pool_t *p)
 {
     (void)p;
     ap_hook_post_config(bits_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_test_config(bits_test_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(bits_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_fixups(bits_fixups, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_fixups(bits_store_fixups, NULL, NULL, APR_HOOK_FIRST);

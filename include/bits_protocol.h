@@ -31,6 +31,7 @@
 #define BITS_E_TIMEOUT           0x800705B4u
 #define BITS_E_SESSION_NOT_FOUND 0x8020001Fu
 #define BITS_E_TOO_LARGE         0x80200020u
+#define BITS_E_SERVER_EXECUTE_ENABLED 0x80200023u  /* the upload would be executed (§15) */
 #define BITS_E_HTTP(status)      (0x80190000u + (unsigned)(status))
 
 #define BITS_CONTEXT_SERVER      0x5          /* BG_ERROR_CONTEXT_REMOTE_FILE */

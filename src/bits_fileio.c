@@ -8,9 +8,12 @@
 
 #include <apr_strings.h>
 #include <apr_portable.h>
+#include <apr_general.h>
 #include "bits_fileio.h"
+#include "bits_names.h"
 
 #define BITS_COPY_CHUNK (256 * 1024)
+#define BITS_STAGING_TRIES 8
 
 static apr_status_t os_error(void)
 {
@@ -135,14 +138,13 @@ static apr_ino_t inode_at(const char *path)
     return lstat(path, &st) == 0 ? (apr_ino_t)st.st_ino : 0;
 }
 
-/* A synced copy of src under tmp (replacing any leftover of a crash). */
+/* A synced copy of src under the new name tmp (EEXIST if it is taken). */
 static apr_status_t copy_synced(const char *src, const char *tmp, apr_pool_t *p)
 {
     apr_file_t *in, *out;
     apr_status_t rv, rc;
     char *buf = apr_palloc(p, BITS_COPY_CHUNK);
 
-    unlink(tmp);
     rv = apr_file_open(&in, src, APR_FOPEN_READ | APR_FOPEN_BINARY,
                        APR_FPROT_OS_DEFAULT, p);
     if (rv != APR_SUCCESS)
@@ -186,13 +188,80 @@ static apr_status_t place(const char *tmp, const char *dest, int overwrite)
     return APR_SUCCESS;
 }
 
+/* A second name of src at tmp, or a copy across file systems; EEXIST if
+ * tmp is taken (by anything: what is there is never removed). */
+static apr_status_t link_or_copy(const char *src, const char *tmp, apr_pool_t *p)
+{
+    if (link(src, tmp) == 0)
+        return APR_SUCCESS;
+    if (errno == EEXIST)
+        return APR_EEXIST;
+    if (errno != EXDEV && errno != EPERM && errno != EOPNOTSUPP)
+        return os_error();
+    return copy_synced(src, tmp, p);
+}
+
+/* Staging names live in the reserved namespace (BITS_STAGING_PREFIX), which
+ * clients cannot upload into.  The first is fixed per request file, so that
+ * the leftover of an interrupted attempt is found again; the others are
+ * random, for when that name is taken by something that is not ours. */
+static const char *staging_name(const char *dir, apr_ino_t src_ino, int attempt,
+                                apr_pool_t *p)
+{
+    apr_uint64_t nonce = 0;
+
+    if (attempt == 0)
+        return apr_psprintf(p, "%s/" BITS_STAGING_PREFIX "publish-%" APR_UINT64_T_FMT
+                            ".tmp", dir, (apr_uint64_t)src_ino);
+    apr_generate_random_bytes((unsigned char *)&nonce, sizeof nonce);
+    return apr_psprintf(p, "%s/" BITS_STAGING_PREFIX "publish-%" APR_UINT64_T_FMT
+                        "-%016" APR_UINT64_T_HEX_FMT ".tmp", dir,
+                        (apr_uint64_t)src_ino, nonce);
+}
+
+/* A second name of the request file itself (same device and inode) is the
+ * leftover of an earlier attempt of this upload: removing it loses nothing.
+ * Anything else under that name is left alone. */
+static void remove_own_leftover(const char *tmp, const struct stat *src)
+{
+    struct stat st;
+
+    if (lstat(tmp, &st) == 0 && S_ISREG(st.st_mode)
+        && st.st_dev == src->st_dev && st.st_ino == src->st_ino)
+        unlink(tmp);
+}
+
+/* Creates a new staging name for src in dir; *tmp receives it. */
+static apr_status_t stage(const char *src, const char *dir, const char **tmp,
+                          apr_pool_t *p)
+{
+    struct stat src_st;
+    int attempt;
+
+    if (lstat(src, &src_st) != 0)
+        return os_error();
+    for (attempt = 0; attempt < BITS_STAGING_TRIES; attempt++) {
+        const char *name = staging_name(dir, (apr_ino_t)src_st.st_ino, attempt, p);
+        apr_status_t rv;
+
+        if (attempt == 0)
+            remove_own_leftover(name, &src_st);
+        rv = link_or_copy(src, name, p);
+        if (!APR_STATUS_IS_EEXIST(rv)) {
+            *tmp = name;
+            return rv;
+        }
+    }
+    return APR_EGENERAL;    /* not EEXIST: that would mean "dest exists" */
+}
+
 apr_status_t bits_publish(const char *src, const char *dest, int overwrite,
                           apr_ino_t done_ino, bits_publish_record_fn record,
                           void *baton, apr_ino_t *placed_ino, apr_pool_t *p)
 {
     const char *dir = dir_of(dest, p);
     apr_ino_t at_dest = inode_at(dest), src_ino = inode_at(src);
-    const char *tmp;
+    const char *tmp = NULL;
     apr_status_t rv;
 
     /* Already there from an attempt whose outcome was never recorded. */
@@ -207,17 +276,9 @@ apr_status_t bits_publish(const char *src, const char *dest, int overwrite,
 
     /* The request file stays until the session is closed, so the
      * destination gets a second name of it (a hard link), or a copy when
-     * it lives on another file system.  The staging name is hidden and
-     * unique to this request file. */
-    tmp = apr_psprintf(p, "%s/.bits-publish-%" APR_UINT64_T_FMT ".tmp", dir,
-                       (apr_uint64_t)src_ino);
-    unlink(tmp);
-    if (link(src, tmp) != 0) {
-        if (errno != EXDEV && errno != EPERM && errno != EOPNOTSUPP)
-            return os_error();
-        if ((rv = copy_synced(src, tmp, p)) != APR_SUCCESS)
-            return rv;
-    }
+     * it lives on another file system, staged under a name of our own. */
+    if ((rv = stage(src, dir, &tmp, p)) != APR_SUCCESS)
+        return rv;
     *placed_ino = inode_at(tmp);
     if (record && (rv = record(baton, *placed_ino)) != APR_SUCCESS) {
         unlink(tmp);

@@ -6,6 +6,7 @@
 #include "bits_request.h"
 #include "bits_fileio.h"
 #include "bits_notify.h"
+#include "bits_guard.h"
 
 /* Records the inode about to appear at the destination, so that a crash
  * right after it appears is recognised as a publish that happened. */
@@ -25,7 +26,12 @@ static bits_ack_t publish(bits_req_t *rq)
     const char *src = bits_session_file(rq->store, s->id, BITS_REQUEST_FILE, r->pool);
     apr_ino_t placed = 0;
     apr_status_t rv;
+    bits_ack_t ack;
 
+    /* Again here: the session may come from before the rule, or from a
+     * URL that reached this name another way (issue 6, item 2). */
+    if (!bits_name_allowed(rq, s->dest_path, &ack))
+        return ack;
     /* Bytes past the total can only be leftovers of an interrupted write. */
     if ((rv = bits_truncate(src, s->total, r->pool)) == APR_SUCCESS)
         rv = bits_publish(src, s->dest_path, s->allow_overwrites, s->publish_ino,

@@ -12,6 +12,7 @@
 #include "bits_fileio.h"
 #include "bits_cleanup.h"
 #include "bits_notify.h"
+#include "bits_guard.h"
 
 #define ACK_BUSY      BITS_ACK_ERR(HTTP_SERVICE_UNAVAILABLE, \
                                    BITS_E_HTTP(HTTP_SERVICE_UNAVAILABLE))
@@ -189,6 +190,8 @@ static bits_ack_t packet_create(bits_req_t *rq)
                          "BITSServerNotificationURL", bits_conf_notify_type(conf));
     if ((st = bits_destination(rq, &dest)) != BITS_PATH_OK)
         return destination_error(rq, st);
+    if (!bits_name_allowed(rq, dest, &ack) || !bits_not_executed(rq, &ack))
+        return ack;
     if (!bits_conf_overwrites(conf)
         && apr_stat(&fi, dest, APR_FINFO_LINK | APR_FINFO_TYPE, r->pool) == APR_SUCCESS)
         return bits_fail(rq, BITS_ACK_DENIED, 0, "%s exists and BITSAllowOverwrites is Off",

@@ -19,6 +19,8 @@ SCENARIOS=(
     inherit inherit/child inherit/child/grand inherit/off
     custom locdir auth authz denied farm
     slowbody
+    # issue 6, items 2 and 10: configuration names, executed destinations
+    names names/sub namesht namesmap namesexec namesinc namesinc/up
 )
 HTPASSWD_FILE=t/state/bits-htpasswd
 CUSTOM_SESSIONS=t/state/custom-sessions

@@ -411,6 +411,47 @@ START_TEST(publish_across_file_systems)
 }
 END_TEST
 
+/* The fixed staging name of this request file, as the module forms it. */
+static const char *staging_of(const char *src)
+{
+    return apr_psprintf(bits_test_pool, "%s/.bits-publish-%" APR_UINT64_T_FMT ".tmp",
+                        dir, (apr_uint64_t)inode_of(src));
+}
+
+START_TEST(publish_leaves_foreign_file_at_staging_name)
+{
+    record_log_t log = { 0 };
+    apr_ino_t placed;
+    const char *src = in_dir("requestfile.bin"), *dest = in_dir("upload.bin");
+    const char *taken;
+
+    /* Item 10: a file that is not ours under the staging name survives. */
+    bits_test_write_file(src, "uploaded bytes", bits_test_pool);
+    taken = staging_of(src);
+    bits_test_write_file(taken, "someone else's", bits_test_pool);
+    ck_assert_int_eq(publish(src, dest, 0, 0, &log, &placed), APR_SUCCESS);
+    ck_assert_str_eq(bits_test_read_file(dest, bits_test_pool), "uploaded bytes");
+    ck_assert_str_eq(bits_test_read_file(taken, bits_test_pool), "someone else's");
+    ck_assert_int_eq(entries_in(dir), 3);           /* and no other leftover */
+}
+END_TEST
+
+START_TEST(publish_reclaims_own_leftover)
+{
+    record_log_t log = { 0 };
+    apr_ino_t placed;
+    const char *src = in_dir("requestfile.bin"), *dest = in_dir("upload.bin");
+
+    /* An interrupted attempt left a second name of the request file. */
+    bits_test_write_file(src, "uploaded bytes", bits_test_pool);
+    ck_assert_int_eq(link(src, staging_of(src)), 0);
+    ck_assert_int_eq(publish(src, dest, 0, 0, &log, &placed), APR_SUCCESS);
+    ck_assert_str_eq(bits_test_read_file(dest, bits_test_pool), "uploaded bytes");
+    ck_assert(!bits_test_exists(staging_of(src)));
+    ck_assert_int_eq(entries_in(dir), 2);
+}
+END_TEST
+
 TCase *bits_fileio_tcase(void)
 {
     TCase *tc = tcase_create("fileio");
@@ -435,5 +476,7 @@ TCase *bits_fileio_tcase(void)
     tcase_add_test(tc, publish_stops_when_record_fails);
     tcase_add_test(tc, publish_missing_source);
     tcase_add_test(tc, publish_across_file_systems);
+    tcase_add_test(tc, publish_leaves_foreign_file_at_staging_name);
+    tcase_add_test(tc, publish_reclaims_own_leftover);
     return tc;
 }

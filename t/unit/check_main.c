@@ -125,6 +125,7 @@ static Suite *bits_suite(void)
     suite_add_tcase(s, bits_protocol_tcase());
     suite_add_tcase(s, bits_guid_tcase());
     suite_add_tcase(s, bits_path_tcase());
+    suite_add_tcase(s, bits_names_tcase());
     suite_add_tcase(s, bits_session_tcase());
     suite_add_tcase(s, bits_lock_tcase());
     suite_add_tcase(s, bits_fileio_tcase());

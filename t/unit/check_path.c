@@ -1,7 +1,9 @@
 /* bits_path.c: confining destinations to the upload directory (§7.3). */
+#include <stdarg.h>
 #include <string.h>
 #include <apr_strings.h>
 #include "bits_path.h"
+#include "bits_names.h"
 #include "check_units.h"
 
 /* The tree every path test runs against:
@@ -259,5 +261,120 @@ TCase *bits_path_tcase(void)
     tcase_add_test(tc, confine_is_dir);
     tcase_add_test(tc, confine_no_parent);
     tcase_add_test(tc, confine_symlink_destination);
+    return tc;
+}
+
+/* ---- names a client may not upload (issue 6, items 2 and 10) ---------- */
+
+static apr_array_header_t *names_of(const char *first, ...)
+{
+    apr_array_header_t *a = apr_array_make(bits_test_pool, 2, sizeof(const char *));
+    va_list ap;
+    const char *n;
+
+    va_start(ap, first);
+    for (n = first; n; n = va_arg(ap, const char *))
+        APR_ARRAY_PUSH(a, const char *) = n;
+    va_end(ap);
+    return a;
+}
+
+static bits_name_rule_t rule_of(const char *name, const apr_array_header_t *access)
+{
+    return bits_name_rule(name, strlen(name), access);
+}
+
+START_TEST(names_refused)
+{
+    const apr_array_header_t *access = names_of(".htaccess", ".acl", NULL);
+
+    ck_assert_int_eq(rule_of(".htaccess", access), BITS_NAME_ACCESS_FILE);
+    ck_assert_int_eq(rule_of(".HTACCESS", access), BITS_NAME_ACCESS_FILE);
+    ck_assert_int_eq(rule_of(".acl", access), BITS_NAME_ACCESS_FILE);
+    ck_assert_int_eq(rule_of(".ACL", access), BITS_NAME_ACCESS_FILE);
+    ck_assert_int_eq(rule_of(".htpasswd", access), BITS_NAME_HT);
+    ck_assert_int_eq(rule_of(".HtDigest", access), BITS_NAME_HT);
+    ck_assert_int_eq(rule_of(".ht", access), BITS_NAME_HT);
+    ck_assert_int_eq(rule_of(".user.ini", access), BITS_NAME_USER_INI);
+    ck_assert_int_eq(rule_of(".USER.INI", access), BITS_NAME_USER_INI);
+    ck_assert_int_eq(rule_of(".bits-publish-1234.tmp", access), BITS_NAME_STAGING);
+    ck_assert_int_eq(rule_of(".BITS-anything", access), BITS_NAME_STAGING);
+}
+END_TEST
+
+START_TEST(names_allowed)
+{
+    const apr_array_header_t *access = names_of(".htaccess", ".acl", NULL);
+
+    ck_assert_int_eq(rule_of(".gitignore", access), BITS_NAME_OK);
+    ck_assert_int_eq(rule_of(".editorconfig", access), BITS_NAME_OK);
+    ck_assert_int_eq(rule_of("htaccess", access), BITS_NAME_OK);
+    ck_assert_int_eq(rule_of("x.htaccess", access), BITS_NAME_OK);
+    ck_assert_int_eq(rule_of(".acl.bak", access), BITS_NAME_OK);
+    ck_assert_int_eq(rule_of("user.ini", access), BITS_NAME_OK);
+    ck_assert_int_eq(rule_of(".user.ini.txt", access), BITS_NAME_OK);
+    ck_assert_int_eq(rule_of("bits-publish-1.tmp", access), BITS_NAME_OK);
+    ck_assert_int_eq(rule_of(".bits", access), BITS_NAME_OK);
+    ck_assert_int_eq(rule_of("report.pdf", access), BITS_NAME_OK);
+    /* No AccessFileName list: the built-in rules still hold. */
+    ck_assert_int_eq(rule_of(".acl", NULL), BITS_NAME_OK);
+    ck_assert_int_eq(rule_of(".htaccess", NULL), BITS_NAME_HT);
+}
+END_TEST
+
+START_TEST(names_compare_the_whole_component)
+{
+    /* Only `len` bytes are the name: the rest of the path is not. */
+    ck_assert_int_eq(bits_name_rule(".ht/x", 3, NULL), BITS_NAME_HT);
+    ck_assert_int_eq(bits_name_rule(".user.ini/x", 9, NULL), BITS_NAME_USER_INI);
+    ck_assert_int_eq(bits_name_rule(".user.in/i", 8, NULL), BITS_NAME_OK);
+    ck_assert_int_eq(bits_name_rule(".aclx", 4, names_of(".acl", NULL)),
+                     BITS_NAME_ACCESS_FILE);
+    /* An AccessFileName with a directory part names its last component. */
+    ck_assert_int_eq(rule_of(".perdir", names_of("conf/.perdir", NULL)),
+                     BITS_NAME_ACCESS_FILE);
+}
+END_TEST
+
+START_TEST(names_every_component_below_root)
+{
+    const apr_array_header_t *access = names_of(".acl", NULL);
+    const char *real_root = bits_test_realpath(root, bits_test_pool);
+    const char *bad;
+
+    ck_assert_int_eq(bits_names_check_below(root, under(real_root, ".htaccess"), access,
+                                            &bad, bits_test_pool), BITS_NAME_HT);
+    ck_assert_str_eq(bad, ".htaccess");
+    ck_assert_int_eq(bits_names_check_below(root, under(real_root, "sub/.acl"), access,
+                                            &bad, bits_test_pool), BITS_NAME_ACCESS_FILE);
+    ck_assert_str_eq(bad, ".acl");
+    /* A directory on the way counts too. */
+    ck_assert_int_eq(bits_names_check_below(root, under(root, ".htaccess/f.bin"), access,
+                                            &bad, bits_test_pool), BITS_NAME_HT);
+    ck_assert_str_eq(bad, ".htaccess");
+    ck_assert_int_eq(bits_names_check_below(root, under(root, "a/.user.ini/b"), access,
+                                            &bad, bits_test_pool), BITS_NAME_USER_INI);
+    ck_assert_int_eq(bits_names_check_below(root, under(real_root, "sub/.gitignore"),
+                                            access, &bad, bits_test_pool), BITS_NAME_OK);
+    ck_assert_ptr_null(bad);
+    /* The directories above the root are the operator's business. */
+    ck_assert_int_eq(bits_names_check_below(under(base, ".htdocs"),
+                                            under(base, ".htdocs/f.bin"), access,
+                                            &bad, bits_test_pool), BITS_NAME_OK);
+    /* Not below the root: the file name is still checked. */
+    ck_assert_int_eq(bits_names_check_below(root, "/elsewhere/.htaccess", access,
+                                            &bad, bits_test_pool), BITS_NAME_HT);
+}
+END_TEST
+
+TCase *bits_names_tcase(void)
+{
+    TCase *tc = tcase_create("names");
+
+    tcase_add_checked_fixture(tc, tree_setup, tree_teardown);
+    tcase_add_test(tc, names_refused);
+    tcase_add_test(tc, names_allowed);
+    tcase_add_test(tc, names_compare_the_whole_component);
+    tcase_add_test(tc, names_every_component_below_root);
     return tc;
 }

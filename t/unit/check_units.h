@@ -10,6 +10,7 @@
 TCase *bits_protocol_tcase(void);
 TCase *bits_guid_tcase(void);
 TCase *bits_path_tcase(void);
+TCase *bits_names_tcase(void);
 TCase *bits_session_tcase(void);
 TCase *bits_lock_tcase(void);
 TCase *bits_fileio_tcase(void);

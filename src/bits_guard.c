@@ -1,0 +1,233 @@
+/* What a client may not upload, and where (issue 6, item 2).  The name
+ * rules are the core's (src/bits_names.c); this file feeds them the
+ * configured AccessFileName list and asks httpd what it would do with the
+ * destination URL. */
+#include <http_core.h>
+#include <http_request.h>
+#include <apr_fnmatch.h>
+#include <apr_strings.h>
+
+#include "bits_guard.h"
+#include "bits_names.h"
+
+#define EXEC_OPTIONS (OPT_EXECCGI | OPT_INCLUDES | OPT_INC_WITH_EXEC)
+#define ACK_EXECUTE_ENABLED BITS_ACK_ERR(HTTP_FORBIDDEN, BITS_E_SERVER_EXECUTE_ENABLED)
+
+/* ---- configuration names ----------------------------------------------- */
+
+/* Every name AccessFileName configures for this server (read per request:
+ * each virtual host may have its own). */
+static apr_array_header_t *access_names(request_rec *r)
+{
+    core_server_config *sc = ap_get_core_module_config(r->server->module_config);
+    const char *list = sc->access_name;
+    apr_array_header_t *names = apr_array_make(r->pool, 2, sizeof(const char *));
+
+    while (list && *list) {
+        const char *name = ap_getword_conf(r->pool, &list);
+
+        if (*name)
+            APR_ARRAY_PUSH(names, const char *) = name;
+    }
+    return names;
+}
+
+int bits_name_allowed(bits_req_t *rq, const char *dest, bits_ack_t *ack)
+{
+    request_rec *r = rq->r;
+    const char *bad;
+    bits_name_rule_t rule = bits_names_check_below(rq->root, dest, access_names(r),
+                                                   &bad, r->pool);
+
+    if (rule == BITS_NAME_OK)
+        return 1;
+    *ack = bits_fail(rq, BITS_ACK_DENIED, 0, "%s: '%s' is %s, which clients may "
+                     "not upload", ap_escape_logitem(r->pool, dest),
+                     ap_escape_logitem(r->pool, bad), bits_name_rule_text(rule));
+    return 0;
+}
+
+/* ---- destinations that would be executed -------------------------------- */
+
+static int starts_with_nocase(const char *s, const char *prefix)
+{
+    return s && strncasecmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* The handler a request for the file would run, NULL for the file handler.
+ * Without r->handler httpd takes the content type as the handler's name:
+ * mod_php's application/x-httpd-php (AddType), mod_cgi's
+ * application/x-httpd-cgi, mod_include's text/x-server-parsed-html. */
+static const char *executing_handler(const request_rec *sub)
+{
+    if (sub->handler)
+        return strcmp(sub->handler, "default-handler") ? sub->handler : NULL;
+    if (starts_with_nocase(sub->content_type, "application/x-httpd-")
+        || starts_with_nocase(sub->content_type, "text/x-server-parsed-html"))
+        return sub->content_type;
+    return NULL;
+}
+
+/* Why httpd would execute what is at sub, or NULL if it would not. */
+static const char *why_executed(request_rec *sub)
+{
+    const char *handler;
+    int opts;
+
+    if (sub->status != HTTP_OK)     /* fail closed: nothing is known */
+        return apr_psprintf(sub->pool, "the lookup of the destination answered %d, "
+                            "so it cannot be told whether it would be executed",
+                            sub->status);
+    if ((handler = executing_handler(sub)) != NULL)
+        return apr_psprintf(sub->pool, "it would be run by the handler '%s'",
+                            ap_escape_logitem(sub->pool, handler));
+    opts = ap_allow_options(sub);
+    if (opts & OPT_EXECCGI)
+        return "Options ExecCGI is on for it";
+    if (opts & (OPT_INCLUDES | OPT_INC_WITH_EXEC))
+        return "Options Includes is on for it";
+    return NULL;
+}
+
+int bits_not_executed(bits_req_t *rq, bits_ack_t *ack)
+{
+    request_rec *r = rq->r;
+    /* A GET of the destination, as any client could send once it exists:
+     * the file does not exist yet, so mod_mime maps it by its extensions. */
+    request_rec *sub = ap_sub_req_lookup_uri(ap_escape_uri(r->pool, r->uri), r, NULL);
+    const char *why = why_executed(sub);
+
+    if (why)
+        *ack = bits_fail(rq, ACK_EXECUTE_ENABLED, 0, "refusing an upload to %s: %s",
+                         ap_escape_logitem(r->pool, r->uri), why);
+    ap_destroy_sub_req(sub);
+    return why == NULL;
+}
+
+/* ---- the startup warning ---------------------------------------------- */
+
+/* A section where BITSUploadEnabled On was written. */
+typedef struct {
+    server_rec *server;
+    ap_conf_vector_t *section;
+    const char *path;           /* <Directory> path or <Location> URL */
+    int is_location;
+    const char *file;
+    unsigned line;
+} upload_section_t;
+
+/* Lives in pconf: emptied with it before each configuration pass. */
+static apr_array_header_t *upload_sections;
+
+static apr_status_t forget_sections(void *unused)
+{
+    (void)unused;
+    upload_sections = NULL;
+    return APR_SUCCESS;
+}
+
+void bits_note_upload_section(cmd_parms *cmd)
+{
+    upload_section_t *u;
+
+    if (upload_sections == NULL) {
+        upload_sections = apr_array_make(cmd->pool, 8, sizeof(upload_section_t));
+        apr_pool_cleanup_register(cmd->pool, NULL, forget_sections,
+                                  apr_pool_cleanup_null);
+    }
+    u = apr_array_push(upload_sections);
+    u->server = cmd->server;
+    u->section = cmd->context;
+    u->path = apr_pstrdup(cmd->pool, cmd->path);
+    while (strlen(u->path) > 1 && u->path[strlen(u->path) - 1] == '/')
+        ((char *)u->path)[strlen(u->path) - 1] = '\0';
+    u->is_location = cmd->directive->parent
+                     && !strcasecmp(cmd->directive->parent->directive, "<Location");
+    u->file = cmd->directive->filename;
+    u->line = cmd->directive->line_num;
+}
+
+/* path cut after its n-th '/', or NULL if it has fewer. */
+static const char *first_dirs(const char *path, unsigned n, apr_pool_t *p)
+{
+    const char *c = path;
+
+    for (; n > 0 && c; n--)
+        if ((c = strchr(c, '/')) != NULL)
+            c++;
+    return c ? apr_pstrmemdup(p, path, (apr_size_t)(c - path)) : NULL;
+}
+
+/* Whether a <Directory> (or <Location>) section applies to the directory
+ * path/ (or URL path), roughly as httpd's directory (location) walk decides. */
+static int section_applies(const core_dir_config *cd, const char *path,
+                           int is_location, apr_pool_t *p)
+{
+    const char *dirs;
+
+    if (cd->d == NULL)
+        return 0;
+    if (cd->r)
+        return ap_regexec(cd->r, path, 0, NULL, 0) == 0;
+    if (!cd->d_is_fnmatch)
+        return bits_path_is_within(cd->d, path);
+    if (is_location)
+        return apr_fnmatch(cd->d, path, APR_FNM_PATHNAME) == APR_SUCCESS;
+    dirs = first_dirs(path, cd->d_components, p);
+    return dirs && apr_fnmatch(cd->d, dirs, APR_FNM_PATHNAME) == APR_SUCCESS;
+}
+
+/* The Options in effect for an upload section: the server's defaults and
+ * every section of its kind that applies, merged in httpd's order (sec_dir
+ * and sec_url are sorted so).  .htaccess files cannot be known here: the
+ * check at Create-Session covers them. */
+static int effective_options(const upload_section_t *u, apr_pool_t *p)
+{
+    core_server_config *sc = ap_get_core_module_config(u->server->module_config);
+    apr_array_header_t *sections = u->is_location ? sc->sec_url : sc->sec_dir;
+    const char *path = u->is_location ? u->path : apr_pstrcat(p, u->path, "/", NULL);
+    ap_conf_vector_t *merged = u->server->lookup_defaults;
+    int i;
+
+    for (i = 0; sections && i < sections->nelts; i++) {
+        ap_conf_vector_t *entry = APR_ARRAY_IDX(sections, i, ap_conf_vector_t *);
+
+        if (section_applies(ap_get_core_module_config(entry), path, u->is_location, p))
+            merged = ap_merge_per_dir_configs(p, merged, entry);
+    }
+    return ((core_dir_config *)ap_get_core_module_config(merged))->opts;
+}
+
+static int noted_before(int upto, const ap_conf_vector_t *section)
+{
+    int i;
+
+    for (i = 0; i < upto; i++)
+        if (APR_ARRAY_IDX(upload_sections, i, upload_section_t).section == section)
+            return 1;
+    return 0;
+}
+
+void bits_warn_executable_sections(apr_pool_t *ptemp, server_rec *s)
+{
+    int i;
+
+    for (i = 0; upload_sections && i < upload_sections->nelts; i++) {
+        const upload_section_t *u = &APR_ARRAY_IDX(upload_sections, i, upload_section_t);
+        int opts;
+
+        if (noted_before(i, u->section))
+            continue;
+        opts = effective_options(u, ptemp);
+        if (!(opts & EXEC_OPTIONS))
+            continue;
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "mod_bits: <%s %s> (%s:%u) "
+                     "enables BITS uploads with Options%s%s in effect: every upload "
+                     "there is refused with 0x80200023 (BG_E_SERVER_EXECUTE_ENABLED); "
+                     "set Options -ExecCGI -Includes for upload directories",
+                     u->is_location ? "Location" : "Directory", u->path,
+                     u->file ? u->file : "?", u->line,
+                     opts & OPT_EXECCGI ? " ExecCGI" : "",
+                     opts & (OPT_INCLUDES | OPT_INC_WITH_EXEC) ? " Includes" : "");
+    }
+}
