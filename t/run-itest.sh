@@ -18,6 +18,8 @@ SCENARIOS=(
     hostid hostiddef
     inherit inherit/child inherit/child/grand inherit/off
     custom locdir auth authz denied farm
+    # issue 6 items 3, 4, 12: store exposure, nested stores, permissions
+    storeup storedef storeserved storedavdb outer outer/team storecfg perms permsmode permsgrp permsbadgrp
 )
 HTPASSWD_FILE=t/state/bits-htpasswd
 CUSTOM_SESSIONS=t/state/custom-sessions
