@@ -4,7 +4,6 @@
 #include <apr_strings.h>
 
 #include "bits_private.h"
-#include "bits_path.h"
 #include "bits_session.h"
 #include "bits_ack.h"
 
