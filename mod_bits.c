@@ -12,15 +12,23 @@
 #include <apr_strings.h>
 #include <apr_lib.h>
 #include <curl/curl.h>
+#include <grp.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <unixd.h>
 
 #include "bits_private.h"
 #include "bits_protocol.h"
 #include "bits_ack.h"
 #include "bits_notify.h"
 #include "bits_guard.h"
+#include "bits_session.h"
 
 int bits_method_number = M_INVALID;
 bits_claims_t *bits_child_claims;
+/* The umask httpd runs with, read once at startup (umask(2) cannot be
+ * read without being set, which is not safe once threads run). */
+static mode_t process_umask = 022;
 
 /* ---- configuration ---------------------------------------------------- */
 
@@ -42,6 +50,8 @@ static void *bits_dir_create(apr_pool_t *p, char *dir)
     c->cleanup_unit = BITS_UNSET;
     c->sessions_limit = BITS_UNSET;
     c->limit_enable = BITS_UNSET;
+    c->session_group = BITS_UNSET;
+    c->published_mode = BITS_UNSET;
     return c;
 }
 
@@ -70,9 +80,40 @@ static void *bits_dir_merge(apr_pool_t *p, void *basev, void *addv)
     PICK(cleanup_unit, BITS_UNSET);
     PICK(sessions_limit, BITS_UNSET);
     PICK(limit_enable, BITS_UNSET);
+    PICK(session_group, BITS_UNSET);
+    PICK(published_mode, BITS_UNSET);
     return n;
 }
 #undef PICK
+
+/* Per server: what the configuration of this pass says about stores.
+ * Created afresh on every pass (graceful restarts re-read everything), so
+ * nothing stale survives a restart. */
+static void *bits_srv_create(apr_pool_t *p, server_rec *s)
+{
+    bits_srv_conf *sc = apr_pcalloc(p, sizeof *sc);
+
+    (void)s;
+    sc->configured = bits_stores_make(p);
+    sc->groups = apr_array_make(p, 2, sizeof(apr_gid_t));
+    return sc;
+}
+
+static bits_srv_conf *srv_conf(server_rec *s)
+{
+    return ap_get_module_config(s->module_config, &bits_module);
+}
+
+const bits_stores_t *bits_all_stores(server_rec *s)
+{
+    return srv_conf(s)->all;
+}
+
+int bits_published_mode(const bits_dir_conf *conf)
+{
+    return conf->published_mode != BITS_UNSET ? conf->published_mode
+                                              : (int)(0644 & ~process_umask);
+}
 
 /* The container a directive sits in: "<Directory", "<Location", ... */
 static const char *container_of(cmd_parms *cmd)
@@ -198,6 +239,53 @@ static const char *set_session_dir(cmd_parms *cmd, void *dcv, const char *arg)
     if (!ap_os_is_path_absolute(cmd->pool, arg))
         return "BITSSessionDirectory must be an absolute path";
     dc->session_dir = apr_pstrdup(cmd->pool, arg);
+    /* Every store is refused to every URL of every vhost (bits_store.h). */
+    bits_stores_add(srv_conf(cmd->server)->configured, dc->session_dir);
+    return NULL;
+}
+
+/* A group name, "#<gid>", or "none" (no group: the store is private). */
+static const char *set_session_group(cmd_parms *cmd, void *dcv, const char *arg)
+{
+    bits_dir_conf *dc = dcv;
+    struct group gr, *found = NULL;
+    char buf[4096];
+    apr_int64_t gid = -1;
+
+    if (!strcasecmp(arg, "none")) {
+        dc->session_group = BITS_GROUP_NONE;
+        return NULL;
+    }
+    if (arg[0] == '#') {
+        if (parse_number(cmd, arg + 1, 0, 0x7fffffff, &gid) != NULL)
+            gid = -1;
+    }
+    else if (getgrnam_r(arg, &gr, buf, sizeof buf, &found) == 0 && found) {
+        gid = found->gr_gid;
+    }
+    if (gid < 0)
+        return apr_psprintf(cmd->pool, "BITSSessionGroup: '%s' is not a known group "
+                            "name, #<gid> or none", arg);
+    dc->session_group = gid;
+    *(apr_gid_t *)apr_array_push(srv_conf(cmd->server)->groups) = (apr_gid_t)gid;
+    return NULL;
+}
+
+/* Octal permission bits for published files: read and write bits only
+ * (an upload is data; an execute bit would make it a program). */
+static const char *set_published_mode(cmd_parms *cmd, void *dcv, const char *arg)
+{
+    apr_size_t len = strlen(arg);
+    char *end;
+    long v;
+
+    v = (len >= 1 && len <= 4 && strspn(arg, "01234567") == len)
+        ? strtol(arg, &end, 8) : -1;
+    if (v < 0 || (v & ~0666L))
+        return apr_psprintf(cmd->pool, "BITSPublishedFileMode: '%s' is not an octal "
+                            "mode of read and write bits only (0000 to 0666, e.g. "
+                            "0644)", arg);
+    ((bits_dir_conf *)dcv)->published_mode = (int)v;
     return NULL;
 }
 
@@ -285,6 +373,12 @@ static const command_rec bits_cmds[] = {
     AP_INIT_FLAG("BITSSessionLimitEnable", ap_set_flag_slot,
                  (void *)APR_OFFSETOF(bits_dir_conf, limit_enable), ACCESS_CONF,
                  "Whether the sweep enforces BITSNumberOfSessionsLimit (On)"),
+    AP_INIT_TAKE1("BITSSessionGroup", set_session_group, NULL, ACCESS_CONF,
+                  "Group that may read the session store and write replies "
+                  "(a by-reference application); default none: the store is "
+                  "private to the server user"),
+    AP_INIT_TAKE1("BITSPublishedFileMode", set_published_mode, NULL, ACCESS_CONF,
+                  "Octal mode of published files (default 0644 less the umask)"),
     { NULL }
 };
 
@@ -297,10 +391,75 @@ static apr_status_t curl_cleanup(void *unused)
     return APR_SUCCESS;
 }
 
+/* One set of every configured store, shared by all servers: a store of
+ * one vhost must not be served by another. */
+static void collect_stores(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *main)
+{
+    bits_stores_t *all = bits_stores_make(pconf);
+    server_rec *s;
+
+    for (s = main; s; s = s->next)
+        bits_stores_merge(all, srv_conf(s)->configured);
+    bits_stores_canonicalise(all, ptemp);
+    for (s = main; s; s = s->next)
+        srv_conf(s)->all = all;
+    if (bits_stores_count(all))
+        ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, main, "mod_bits: %d configured "
+                     "session store(s), refused to every URL", bits_stores_count(all));
+}
+
+/* 1 if the user the children run as is a member of group g. */
+static int server_user_in_group(apr_gid_t g)
+{
+    gid_t groups[256];
+    int n = (int)(sizeof groups / sizeof *groups), i;
+
+    if (geteuid() != 0) {           /* not started as root: we are the user */
+        if (getegid() == g)
+            return 1;
+        n = getgroups(n, groups);
+    }
+    else if (getgrouplist(ap_unixd_config.user_name, ap_unixd_config.group_id,
+                          groups, &n) < 0) {
+        n = 0;
+    }
+    for (i = 0; i < n; i++)
+        if (groups[i] == g)
+            return 1;
+    return ap_unixd_config.group_id == g;
+}
+
+/* Store files are given the BITSSessionGroup group (chown); that only
+ * works for a group the server user belongs to. */
+static void check_session_groups(server_rec *main)
+{
+    server_rec *s;
+    int i;
+
+    for (s = main; s; s = s->next) {
+        apr_array_header_t *g = srv_conf(s)->groups;
+        for (i = 0; i < g->nelts; i++) {
+            apr_gid_t gid = APR_ARRAY_IDX(g, i, apr_gid_t);
+            if (!server_user_in_group(gid))
+                ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, "BITSSessionGroup: the "
+                             "server user %s is not a member of group %ld; creating "
+                             "sessions in a store with that group will fail with "
+                             "EPERM (add the user to the group)",
+                             ap_unixd_config.user_name ? ap_unixd_config.user_name
+                                                       : "?", (long)gid);
+        }
+    }
+}
+
 static int bits_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                             apr_pool_t *ptemp, server_rec *s)
 {
     (void)plog;
+    process_umask = umask(022);
+    umask(process_umask);
+    collect_stores(pconf, ptemp, s);
+    if (ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG)
+        check_session_groups(s);
     bits_method_number = ap_method_register(pconf, BITS_METHOD);
     /* libcurl must be set up once, in the parent, before any thread. */
     if (ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG) {
@@ -375,7 +534,7 @@ AP_DECLARE_MODULE(bits) = {
     STANDARD20_MODULE_STUFF,
     bits_dir_create,
     bits_dir_merge,
-    NULL,
+    bits_srv_create,
     NULL,
     bits_cmds,
     bits_register_hooks,

@@ -33,7 +33,11 @@ typedef struct {
     int cleanup_unit;          /* ... x BITSCleanupUnits, in seconds */
     int sessions_limit;        /* BITSNumberOfSessionsLimit */
     int limit_enable;          /* BITSSessionLimitEnable */
+    apr_int64_t session_group; /* BITSSessionGroup: a gid, BITS_GROUP_NONE or unset */
+    int published_mode;        /* BITSPublishedFileMode (octal bits) or unset */
 } bits_dir_conf;
+
+#define BITS_GROUP_NONE (-2)
 
 
 /* Effective values: the IIS defaults where a directive was not given. */
@@ -59,6 +63,9 @@ typedef struct {
 #define bits_conf_notify_timeout(c) \
     apr_time_from_sec((c)->notify_timeout == BITS_UNSET \
                       ? BITS_DEFAULT_NOTIFY_TIMEOUT : (c)->notify_timeout)
+/* The group of the session store, or BITS_NO_GROUP (bits_session.h). */
+#define bits_conf_session_group(c) \
+    ((c)->session_group >= 0 ? (apr_gid_t)(c)->session_group : BITS_NO_GROUP)
 #define bits_conf_notify_type(c) ((c)->notify_type == BITS_UNSET ? 0 : (c)->notify_type)
 
 #endif

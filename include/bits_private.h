@@ -7,6 +7,7 @@
 #include <http_log.h>
 #include "bits_config.h"
 #include "bits_lock.h"
+#include "bits_store.h"
 
 /* mod_bits.c declares the module itself, which includes APLOG_USE_MODULE. */
 #ifndef BITS_MODULE_FILE
@@ -20,6 +21,19 @@ extern int bits_method_number;
 extern bits_claims_t *bits_child_claims;
 
 #define BITS_HANDLER_NAME "bits-upload"
+
+/* Per-server configuration: the stores named by this server's sections on
+ * this configuration pass, then (post_config) those of all servers. */
+typedef struct {
+    bits_stores_t *configured;     /* BITSSessionDirectory of this server */
+    const bits_stores_t *all;      /* every server's, canonicalised */
+    apr_array_header_t *groups;    /* BITSSessionGroup gids (startup check) */
+} bits_srv_conf;
+
+/* mod_bits.c: every configured store of the configuration; the mode of a
+ * published file (BITSPublishedFileMode, else 0644 less the umask). */
+const bits_stores_t *bits_all_stores(server_rec *s);
+int bits_published_mode(const bits_dir_conf *conf);
 
 /* The user a session belongs to: the authenticated one, "" if anonymous. */
 #define bits_request_user(r) ((r)->user ? (r)->user : "")

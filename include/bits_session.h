@@ -13,6 +13,7 @@
 #include <apr_pools.h>
 #include <apr_time.h>
 #include <apr_file_io.h>
+#include <apr_file_info.h>
 #include "bits_guid.h"
 #include "bits_protocol.h"
 
@@ -72,14 +73,22 @@ const char *bits_session_file(const char *root, const char *id,
                               const char *name, apr_pool_t *p);
 const char *bits_reply_dir(const char *root, const char *id, apr_pool_t *p);
 
-/* Creates Requests/<ID>/ (refusing symlinks on the way) and an empty
- * request file; does not write the state. */
-apr_status_t bits_session_create_dir(const char *root, const char *id,
-                                     apr_pool_t *p);
+/* The group a store is shared with (BITSSessionGroup), or none. */
+#define BITS_NO_GROUP ((apr_gid_t)-1)
 
-/* Creates Replies/<ID>/ for the application's reply (no symlinks). */
+/* Creates Requests/<ID>/ (refusing symlinks on the way) and an empty
+ * request file; does not write the state.  New directories are 0700 and
+ * the request file 0600; with a `group`, directories are 02750 and the
+ * request file 0640, of that group.  Existing directories are left as
+ * they are. */
+apr_status_t bits_session_create_dir(const char *root, const char *id,
+                                     apr_gid_t group, apr_pool_t *p);
+
+/* Creates Replies/<ID>/ for the application's reply (no symlinks): 0700,
+ * or with a `group` 02770 (Replies/ 02750), so that the application may
+ * write its reply there and the file gets the group. */
 apr_status_t bits_session_create_reply_dir(const char *root, const char *id,
-                                           apr_pool_t *p);
+                                           apr_gid_t group, apr_pool_t *p);
 
 /* Loads the state file; APR_ENOENT if there is no such session. */
 apr_status_t bits_session_load(bits_session_t *s, const char *root,

@@ -14,6 +14,8 @@
 #define SWEEP_STAMP "/.sweep-stamp"
 #define SWEEP_CLAIM "/.sweep-claim"
 #define SWEEP_CLAIM_STALE apr_time_from_sec(3600)
+/* Like everything in the store: the server's alone. */
+#define SWEEP_FILE_MODE (APR_FPROT_UREAD | APR_FPROT_UWRITE)
 
 typedef struct {
     const char *owner;
@@ -179,7 +181,7 @@ int bits_sweep_due(const char *store, apr_interval_time_t interval,
         return 0;
     for (attempt = 0; attempt < 2; attempt++) {
         if (apr_file_open(&f, claim, APR_FOPEN_WRITE | APR_FOPEN_CREATE | APR_FOPEN_EXCL,
-                          APR_FPROT_OS_DEFAULT, p) == APR_SUCCESS) {
+                          SWEEP_FILE_MODE, p) == APR_SUCCESS) {
             apr_file_close(f);
             return 1;
         }
@@ -198,7 +200,7 @@ void bits_sweep_done(const char *store, apr_time_t now, apr_pool_t *p)
     apr_file_t *f;
 
     if (apr_file_open(&f, stamp, APR_FOPEN_WRITE | APR_FOPEN_CREATE,
-                      APR_FPROT_OS_DEFAULT, p) == APR_SUCCESS) {
+                      SWEEP_FILE_MODE, p) == APR_SUCCESS) {
         apr_file_close(f);
         apr_file_mtime_set(stamp, now, p);
     }

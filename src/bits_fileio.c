@@ -31,12 +31,44 @@ static apr_status_t close_if_open(void *data)
     return APR_SUCCESS;
 }
 
+/* Mode of a file the store creates (README "Permissions"). */
+static mode_t create_mode(int create)
+{
+    return create == BITS_CREATE_GROUP_READ ? BITS_FILE_MODE_GROUP
+                                            : BITS_FILE_MODE_PRIVATE;
+}
+
+/* O_EXCL first, so that we know whether the file is new: a new file gets
+ * its mode exactly (fchmod, whatever the umask), an existing one keeps its
+ * own.  A file removed between the two opens is simply created again. */
+static int open_or_create(const char *path, int flags, int create, int *created)
+{
+    int attempt, fd = -1;
+
+    *created = 0;
+    if (!create)
+        return open(path, flags);
+    for (attempt = 0; attempt < 3; attempt++) {
+        fd = open(path, flags | O_CREAT | O_EXCL, create_mode(create));
+        if (fd >= 0) {
+            *created = 1;
+            return fd;
+        }
+        if (errno != EEXIST)
+            return -1;
+        fd = open(path, flags);
+        if (fd >= 0 || errno != ENOENT)
+            return fd;
+    }
+    return fd;
+}
+
 apr_status_t bits_open_nofollow(apr_file_t **f, const char *path, int create,
                                 apr_pool_t *p)
 {
     /* APR has no O_NOFOLLOW: open the descriptor ourselves, then wrap it. */
-    int flags = O_RDWR | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT : 0);
-    int fd = open(path, flags, 0666);
+    int created, fd = open_or_create(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW, create,
+                                     &created);
     struct stat st;
     apr_status_t rv = APR_SUCCESS;
 
@@ -46,6 +78,8 @@ apr_status_t bits_open_nofollow(apr_file_t **f, const char *path, int create,
         rv = os_error();
     else if (!S_ISREG(st.st_mode))
         rv = APR_EBADF;      /* a FIFO or device planted in the store */
+    else if (created && fchmod(fd, create_mode(create)) != 0)
+        rv = os_error();
     if (rv != APR_SUCCESS) {
         close(fd);
         return rv;
@@ -87,8 +121,8 @@ static apr_status_t replace(const char *path, const char *data, apr_size_t len,
                          | APR_FOPEN_EXCL | APR_FOPEN_BINARY, p);
     if (rv != APR_SUCCESS)
         return rv;
-    apr_file_perms_set(tmp, APR_FPROT_UREAD | APR_FPROT_UWRITE
-                       | APR_FPROT_GREAD | APR_FPROT_WREAD);
+    /* Records are the server's alone (mkstemp says 0600 too; be explicit). */
+    apr_file_perms_set(tmp, APR_FPROT_UREAD | APR_FPROT_UWRITE);
     rv = apr_file_write_full(f, data, len, NULL);
     if (rv == APR_SUCCESS)
         rv = apr_file_sync(f);
@@ -138,8 +172,37 @@ static apr_ino_t inode_at(const char *path)
     return lstat(path, &st) == 0 ? (apr_ino_t)st.st_ino : 0;
 }
 
-/* A synced copy of src under the new name tmp (EEXIST if it is taken). */
-static apr_status_t copy_synced(const char *src, const char *tmp, apr_pool_t *p)
+/* Gives an open file the mode `mode` (-1: leaves it). */
+static apr_status_t set_mode(apr_file_t *f, int mode)
+{
+    apr_os_file_t fd = -1;
+
+    if (mode < 0)
+        return APR_SUCCESS;
+    apr_os_file_get(&fd, f);
+    return fchmod(fd, (mode_t)mode) == 0 ? APR_SUCCESS : os_error();
+}
+
+/* The upload's mode as a published file, set through a descriptor
+ * (never following a symlink) before any name of it is staged. */
+static apr_status_t set_path_mode(const char *path, int mode, apr_pool_t *p)
+{
+    apr_file_t *f;
+    apr_status_t rv;
+
+    if (mode < 0)
+        return APR_SUCCESS;
+    if ((rv = bits_open_nofollow(&f, path, 0, p)) != APR_SUCCESS)
+        return rv;
+    rv = set_mode(f, mode);
+    apr_file_close(f);
+    return rv;
+}
+
+/* A synced copy of src under the new name tmp (EEXIST if it is taken),
+ * with the mode of a published file. */
+static apr_status_t copy_synced(const char *src, const char *tmp, int mode,
+                                apr_pool_t *p)
 {
     apr_file_t *in, *out;
     apr_status_t rv, rc;
@@ -150,7 +213,10 @@ static apr_status_t copy_synced(const char *src, const char *tmp, apr_pool_t *p)
     if (rv != APR_SUCCESS)
         return rv;
     rv = apr_file_open(&out, tmp, APR_FOPEN_WRITE | APR_FOPEN_CREATE
-                       | APR_FOPEN_EXCL | APR_FOPEN_BINARY, APR_FPROT_OS_DEFAULT, p);
+                       | APR_FOPEN_EXCL | APR_FOPEN_BINARY,
+                       APR_FPROT_UREAD | APR_FPROT_UWRITE, p);
+    if (rv == APR_SUCCESS && (rv = set_mode(out, mode)) != APR_SUCCESS)
+        apr_file_close(out);
     if (rv != APR_SUCCESS) {
         apr_file_close(in);
         return rv;
@@ -190,7 +256,8 @@ static apr_status_t place(const char *tmp, const char *dest, int overwrite)
 
 /* A second name of src at tmp, or a copy across file systems; EEXIST if
  * tmp is taken (by anything: what is there is never removed). */
-static apr_status_t link_or_copy(const char *src, const char *tmp, apr_pool_t *p)
+static apr_status_t link_or_copy(const char *src, const char *tmp, int mode,
+                                 apr_pool_t *p)
 {
     if (link(src, tmp) == 0)
         return APR_SUCCESS;
@@ -198,7 +265,7 @@ static apr_status_t link_or_copy(const char *src, const char *tmp, apr_pool_t *p
         return APR_EEXIST;
     if (errno != EXDEV && errno != EPERM && errno != EOPNOTSUPP)
         return os_error();
-    return copy_synced(src, tmp, p);
+    return copy_synced(src, tmp, mode, p);
 }
 
 /* Staging names live in the reserved namespace (BITS_STAGING_PREFIX), which
@@ -232,8 +299,8 @@ static void remove_own_leftover(const char *tmp, const struct stat *src)
 }
 
 /* Creates a new staging name for src in dir; *tmp receives it. */
-static apr_status_t stage(const char *src, const char *dir, const char **tmp,
-                          apr_pool_t *p)
+static apr_status_t stage(const char *src, const char *dir, int mode,
+                          const char **tmp, apr_pool_t *p)
 {
     struct stat src_st;
     int attempt;
@@ -246,7 +313,7 @@ static apr_status_t stage(const char *src, const char *dir, const char **tmp,
 
         if (attempt == 0)
             remove_own_leftover(name, &src_st);
-        rv = link_or_copy(src, name, p);
+        rv = link_or_copy(src, name, mode, p);
         if (!APR_STATUS_IS_EEXIST(rv)) {
             *tmp = name;
             return rv;
@@ -256,8 +323,9 @@ static apr_status_t stage(const char *src, const char *dir, const char **tmp,
 }
 
 apr_status_t bits_publish(const char *src, const char *dest, int overwrite,
-                          apr_ino_t done_ino, bits_publish_record_fn record,
-                          void *baton, apr_ino_t *placed_ino, apr_pool_t *p)
+                          int mode, apr_ino_t done_ino,
+                          bits_publish_record_fn record, void *baton,
+                          apr_ino_t *placed_ino, apr_pool_t *p)
 {
     const char *dir = dir_of(dest, p);
     apr_ino_t at_dest = inode_at(dest), src_ino = inode_at(src);
@@ -273,11 +341,17 @@ apr_status_t bits_publish(const char *src, const char *dest, int overwrite,
         return APR_EEXIST;
     if (!src_ino)
         return APR_ENOENT;
+    /* The published file's mode is set before it gets a name at the
+     * destination.  A hard link shares the inode, so the request file
+     * takes that mode too: harmless, the upload is complete and its
+     * directory is private to the server (or the session group). */
+    if ((rv = set_path_mode(src, mode, p)) != APR_SUCCESS)
+        return rv;
 
     /* The request file stays until the session is closed, so the
      * destination gets a second name of it (a hard link), or a copy when
      * it lives on another file system, staged under a name of our own. */
-    if ((rv = stage(src, dir, &tmp, p)) != APR_SUCCESS)
+    if ((rv = stage(src, dir, mode, &tmp, p)) != APR_SUCCESS)
         return rv;
     *placed_ino = inode_at(tmp);
     if (record && (rv = record(baton, *placed_ino)) != APR_SUCCESS) {

@@ -34,7 +34,8 @@ static bits_ack_t publish(bits_req_t *rq)
         return ack;
     /* Bytes past the total can only be leftovers of an interrupted write. */
     if ((rv = bits_truncate(src, s->total, r->pool)) == APR_SUCCESS)
-        rv = bits_publish(src, s->dest_path, s->allow_overwrites, s->publish_ino,
+        rv = bits_publish(src, s->dest_path, s->allow_overwrites,
+                          bits_published_mode(rq->conf), s->publish_ino,
                           record_publish, rq, &placed, r->pool);
     if (APR_STATUS_IS_EEXIST(rv))
         return bits_fail(rq, BITS_ACK_ERR(HTTP_FORBIDDEN, BITS_E_ACCESSDENIED), rv,
@@ -144,7 +145,9 @@ static bits_ack_t complete_by_notifying(bits_req_t *rq)
         return bits_fail(rq, BITS_ACK_ERR(HTTP_INTERNAL_SERVER_ERROR, BITS_E_FAIL), 0,
                          "BITSServerNotificationURL is missing or unusable for %s",
                          s->dest_url);
-    if ((rv = bits_session_create_reply_dir(rq->store, s->id, r->pool)) != APR_SUCCESS)
+    if ((rv = bits_session_create_reply_dir(rq->store, s->id,
+                                            bits_conf_session_group(rq->conf),
+                                            r->pool)) != APR_SUCCESS)
         return bits_fail(rq, bits_ack_for_io_error(rv), rv, "cannot create the reply "
                          "directory");
 

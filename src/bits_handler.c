@@ -56,6 +56,7 @@ bits_path_status_t bits_destination(bits_req_t *rq, const char **path)
 {
     request_rec *r = rq->r;
     const char *target = apr_pstrcat(r->pool, r->filename, r->path_info, NULL);
+    bits_path_status_t st;
 
     /* mod_dir may have mapped "dir/" to its index file: the URL decides. */
     if (r->uri[0] && r->uri[strlen(r->uri) - 1] == '/')
@@ -63,7 +64,13 @@ bits_path_status_t bits_destination(bits_req_t *rq, const char **path)
     /* Extra path after an existing file ("file.txt/more") is no file name. */
     if (r->finfo.filetype == APR_REG && r->path_info && *r->path_info)
         return BITS_PATH_NO_PARENT;
-    return bits_path_confine(rq->root, rq->store, target, path, r->pool);
+    st = bits_path_confine(rq->root, rq->store, target, path, r->pool);
+    /* Nor into any other location's store: nested locations, or a
+     * configured store inside this directory tree (checked canonically). */
+    if (st == BITS_PATH_OK && bits_store_reserved(bits_all_stores(r->server), *path,
+                                                  r->pool))
+        return BITS_PATH_RESERVED;
+    return st;
 }
 
 /* ---- common validation (§7.1 steps 4-7) -------------------------------- */
@@ -213,7 +220,8 @@ static bits_ack_t packet_create(bits_req_t *rq)
     s->total = -1;
     s->created = apr_time_now();
     rq->id_header = s->id;
-    rv = bits_session_create_dir(rq->store, s->id, r->pool);
+    rv = bits_session_create_dir(rq->store, s->id, bits_conf_session_group(conf),
+                                 r->pool);
     if (rv != APR_SUCCESS)
         return bits_fail(rq, bits_ack_for_io_error(rv), rv,
                          "cannot create the session in %s", rq->store);

@@ -4,7 +4,6 @@
 #include <apr_strings.h>
 
 #include "bits_private.h"
-#include "bits_path.h"
 #include "bits_session.h"
 #include "bits_ack.h"
 
@@ -44,39 +43,32 @@ const char *bits_store_root(const bits_dir_conf *conf, const char *root,
                              : apr_pstrcat(p, root, "/" BITS_SESSION_DIRNAME, NULL);
 }
 
-/* 1 if a path names a "BITS-Sessions" directory or something inside one. */
-static int passes_through_store(const char *path)
-{
-    static const char name[] = "/" BITS_SESSION_DIRNAME;
-    const char *at;
-
-    for (at = strstr(path, name); at; at = strstr(at + 1, name))
-        if (at[sizeof name - 1] == '/' || at[sizeof name - 1] == '\0')
-            return 1;
-    return 0;
-}
-
-/* The session store is never served, whatever URL leads into it: a GET of
- * a reply in a BITS location is mapped by bits_reply_map, and any other
- * path through a "BITS-Sessions" directory, or into a configured store, is
- * 404.  (A second Alias to the same directory must not bypass this.) */
+/* No session store is ever served, whatever URL leads into it, in any
+ * vhost: a GET of a reply in a BITS location is mapped by bits_reply_map,
+ * and any other request whose file lies in a configured store or in a
+ * "BITS-Sessions" directory (as mapped, or with its symlinks resolved, so
+ * a second Alias or a symlink does not bypass this) is 404 — every method,
+ * so WebDAV and the like cannot list or change a store either.  A BITS_POST
+ * in a BITS location is left to the handler, which refuses the store as a
+ * destination (403). */
 int bits_store_fixups(request_rec *r)
 {
     const bits_dir_conf *conf = ap_get_module_config(r->per_dir_config, &bits_module);
-    const char *root, *store = conf->session_dir, *path;
+    const char *root, *path;
     int rc;
 
-    if (!r->filename || bits_is_bits_request(r))
-        return DECLINED;    /* BITS_POST into the store is refused as a destination */
+    if (!r->filename || r->filename[0] != '/')
+        return DECLINED;    /* not a file (proxy:, handlers without one) */
+    if (conf->enabled != BITS_UNSET && bits_is_bits_request(r))
+        return DECLINED;
     path = apr_pstrcat(r->pool, r->filename, r->path_info, NULL);
-    if (conf->enabled != BITS_UNSET && (root = bits_location_root(r, conf)) != NULL) {
-        store = bits_store_root(conf, root, r->pool);
-        if ((rc = bits_reply_map(r, store)) != DECLINED)
-            return rc;
-    }
-    if (passes_through_store(path) || (store && bits_path_is_within(store, path))) {
+    if (conf->enabled != BITS_UNSET && (root = bits_location_root(r, conf)) != NULL
+        && (rc = bits_reply_map(r, bits_store_root(conf, root, r->pool))) != DECLINED)
+        return rc;
+    if (bits_store_reserved(bits_all_stores(r->server), path, r->pool)) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                      "refusing access to a BITS session store: %s", path);
+                      "refusing %s of a BITS session store: %s", r->method,
+                      ap_escape_logitem(r->pool, path));
         return HTTP_NOT_FOUND;
     }
     return DECLINED;

@@ -88,7 +88,7 @@ apr_status_t bits_lock_acquire(bits_lock_t **out, bits_claims_t *claims,
 
     /* Opened per request: closing it releases a flock held by a dead
      * request, and an fcntl lock never outlives its process. */
-    rv = bits_open_nofollow(&lk->file, lock_path, 1, p);
+    rv = bits_open_nofollow(&lk->file, lock_path, BITS_CREATE_PRIVATE, p);
     while (rv == APR_SUCCESS) {
         apr_status_t lrv = apr_file_lock(lk->file, APR_FLOCK_EXCLUSIVE
                                                    | APR_FLOCK_NONBLOCK);

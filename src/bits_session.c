@@ -1,6 +1,7 @@
 /* Session records on disk: a small versioned key=value file per session,
  * replaced atomically, next to the upload it describes. */
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -206,21 +207,49 @@ const char *bits_reply_dir(const char *root, const char *id, apr_pool_t *p)
     return apr_pstrcat(p, root, "/" BITS_REPLIES_DIR "/", id, NULL);
 }
 
-/* mkdir that tolerates an existing real directory but never a symlink. */
-static apr_status_t make_real_dir(const char *path, apr_pool_t *p)
+/* Directory modes of the store (README "Permissions"): private to the
+ * server user; with a session group, readable by it, and setgid so that
+ * everything created inside (by the application too) gets the group;
+ * Replies/<ID>/ writable by it, for a by-reference reply (spec §11.3). */
+#define DIR_MODE_PRIVATE  0700
+#define DIR_MODE_GROUP    02750
+#define DIR_MODE_REPLY    02770
+
+/* Gives a directory we just created its group and exact mode (not the
+ * umask's), through a descriptor that does not follow a symlink. */
+static apr_status_t set_dir_access(const char *path, mode_t mode, apr_gid_t group)
+{
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    apr_status_t rv = APR_SUCCESS;
+
+    if (fd < 0)
+        return APR_FROM_OS_ERROR(errno);
+    /* chown first: it may clear the setgid bit that chmod then sets. */
+    if ((group != BITS_NO_GROUP && fchown(fd, (uid_t)-1, group) != 0)
+        || fchmod(fd, mode) != 0)
+        rv = APR_FROM_OS_ERROR(errno);
+    close(fd);
+    return rv;
+}
+
+/* mkdir that tolerates an existing real directory (keeping its mode) but
+ * never a symlink. */
+static apr_status_t make_real_dir(const char *path, mode_t mode, apr_gid_t group)
 {
     struct stat st;
-    apr_status_t rv = apr_dir_make(path, APR_FPROT_OS_DEFAULT, p);
 
-    if (rv == APR_SUCCESS || !APR_STATUS_IS_EEXIST(rv))
-        return rv;
+    if (mkdir(path, DIR_MODE_PRIVATE) == 0)
+        return set_dir_access(path, group == BITS_NO_GROUP ? DIR_MODE_PRIVATE : mode,
+                              group);
+    if (errno != EEXIST)
+        return APR_FROM_OS_ERROR(errno);
     if (lstat(path, &st) != 0)
         return APR_FROM_OS_ERROR(errno);
     return S_ISDIR(st.st_mode) ? APR_SUCCESS : APR_EEXIST;
 }
 
 apr_status_t bits_session_create_dir(const char *root, const char *id,
-                                     apr_pool_t *p)
+                                     apr_gid_t group, apr_pool_t *p)
 {
     const char *dirs[] = {
         root, apr_pstrcat(p, root, "/" BITS_REQUESTS_DIR, NULL),
@@ -231,21 +260,24 @@ apr_status_t bits_session_create_dir(const char *root, const char *id,
     unsigned i;
 
     for (i = 0; i < sizeof dirs / sizeof *dirs; i++)
-        if ((rv = make_real_dir(dirs[i], p)) != APR_SUCCESS)
+        if ((rv = make_real_dir(dirs[i], DIR_MODE_GROUP, group)) != APR_SUCCESS)
             return rv;
     rv = bits_open_nofollow(&f, bits_session_file(root, id, BITS_REQUEST_FILE, p),
-                            1, p);
+                            group == BITS_NO_GROUP ? BITS_CREATE_PRIVATE
+                                                   : BITS_CREATE_GROUP_READ, p);
     if (rv == APR_SUCCESS)
         rv = apr_file_close(f);
     return rv;
 }
 
 apr_status_t bits_session_create_reply_dir(const char *root, const char *id,
-                                           apr_pool_t *p)
+                                           apr_gid_t group, apr_pool_t *p)
 {
-    apr_status_t rv = make_real_dir(apr_pstrcat(p, root, "/" BITS_REPLIES_DIR, NULL), p);
+    apr_status_t rv = make_real_dir(apr_pstrcat(p, root, "/" BITS_REPLIES_DIR, NULL),
+                                    DIR_MODE_GROUP, group);
 
-    return rv == APR_SUCCESS ? make_real_dir(bits_reply_dir(root, id, p), p) : rv;
+    return rv == APR_SUCCESS ? make_real_dir(bits_reply_dir(root, id, p),
+                                             DIR_MODE_REPLY, group) : rv;
 }
 
 apr_status_t bits_session_load(bits_session_t *s, const char *root,

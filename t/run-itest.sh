@@ -21,6 +21,8 @@ SCENARIOS=(
     slowbody
     # issue 6, items 2 and 10: configuration names, executed destinations
     names names/sub namesht namesmap namesexec namesinc namesinc/up
+    # issue 6 items 3, 4, 12: store exposure, nested stores, permissions
+    storeup storedef storeserved storedavdb outer outer/team storecfg perms permsmode permsgrp permsbadgrp
 )
 HTPASSWD_FILE=t/state/bits-htpasswd
 CUSTOM_SESSIONS=t/state/custom-sessions

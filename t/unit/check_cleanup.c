@@ -53,7 +53,7 @@ static const char *add_session(const char *owner, bits_state_t state,
     s.max_upload = -1;
     s.created = now - age;
     s.last_activity = now - idle;
-    ck_assert_int_eq(bits_session_create_dir(store, s.id, p), APR_SUCCESS);
+    ck_assert_int_eq(bits_session_create_dir(store, s.id, BITS_NO_GROUP, p), APR_SUCCESS);
     ck_assert_int_eq(bits_session_save(&s, store, p), APR_SUCCESS);
     return apr_pstrdup(p, s.id);
 }

@@ -40,6 +40,16 @@ static apr_ino_t inode_of(const char *path)
     return (apr_ino_t)st.st_ino;
 }
 
+static int mode_of(const char *path)
+{
+    struct stat st;
+
+    if (!path)
+        return -1;
+    ck_assert_msg(lstat(path, &st) == 0, "lstat %s", path);
+    return (int)(st.st_mode & 07777);
+}
+
 static int entries_in(const char *d)
 {
     apr_dir_t *dh;
@@ -209,11 +219,13 @@ END_TEST
 /* What the record callback saw. */
 typedef struct {
     const char *dest;
+    const char *src;
     int calls;
     apr_ino_t ino;
     int dest_existed;
     const char *dest_content;
     apr_status_t answer;
+    int src_mode;              /* permission bits of the source at the call */
 } record_log_t;
 
 static apr_status_t record_placement(void *baton, apr_ino_t ino)
@@ -222,6 +234,7 @@ static apr_status_t record_placement(void *baton, apr_ino_t ino)
 
     log->calls++;
     log->ino = ino;
+    log->src_mode = mode_of(log->src);
     log->dest_existed = bits_test_exists(log->dest);
     log->dest_content = log->dest_existed
                         ? bits_test_read_file(log->dest, bits_test_pool) : NULL;
@@ -234,7 +247,7 @@ static apr_status_t publish(const char *src, const char *dest, int overwrite,
 {
     log->dest = dest;
     *placed = (apr_ino_t)-1;
-    return bits_publish(src, dest, overwrite, done_ino, record_placement, log,
+    return bits_publish(src, dest, overwrite, -1, done_ino, record_placement, log,
                         placed, bits_test_pool);
 }
 
@@ -263,7 +276,7 @@ START_TEST(publish_without_callback)
     const char *src = in_dir("requestfile.bin"), *dest = in_dir("upload.bin");
 
     bits_test_write_file(src, "data", bits_test_pool);
-    ck_assert_int_eq(bits_publish(src, dest, 0, 0, NULL, NULL, &placed,
+    ck_assert_int_eq(bits_publish(src, dest, 0, -1, 0, NULL, NULL, &placed,
                                   bits_test_pool), APR_SUCCESS);
     ck_assert_str_eq(bits_test_read_file(dest, bits_test_pool), "data");
     ck_assert_uint_eq(placed, inode_of(dest));
@@ -452,6 +465,108 @@ START_TEST(publish_reclaims_own_leftover)
 }
 END_TEST
 
+/* ---- modes (issue 6 item 12) ------------------------------------------- */
+
+START_TEST(new_files_are_private_whatever_the_umask)
+{
+    apr_file_t *f;
+
+    umask(0);
+    ck_assert_int_eq(bits_open_nofollow(&f, in_dir("lock"), BITS_CREATE_PRIVATE,
+                                        bits_test_pool), APR_SUCCESS);
+    apr_file_close(f);
+    ck_assert_int_eq(mode_of(in_dir("lock")), 0600);
+    ck_assert_int_eq(bits_atomic_replace(in_dir("state"), "x", 1, bits_test_pool),
+                     APR_SUCCESS);
+    ck_assert_int_eq(mode_of(in_dir("state")), 0600);
+    ck_assert_int_eq(bits_atomic_replace_lazy(in_dir("state"), "y", 1, bits_test_pool),
+                     APR_SUCCESS);
+    ck_assert_int_eq(mode_of(in_dir("state")), 0600);
+}
+END_TEST
+
+START_TEST(group_readable_file_gets_exactly_0640)
+{
+    apr_file_t *f;
+
+    umask(077);                 /* would strip the group bit */
+    ck_assert_int_eq(bits_open_nofollow(&f, in_dir("req"), BITS_CREATE_GROUP_READ,
+                                        bits_test_pool), APR_SUCCESS);
+    apr_file_close(f);
+    ck_assert_int_eq(mode_of(in_dir("req")), 0640);
+}
+END_TEST
+
+START_TEST(existing_file_keeps_its_mode)
+{
+    apr_file_t *f;
+
+    bits_test_write_file(in_dir("old"), "old", bits_test_pool);
+    ck_assert_int_eq(chmod(in_dir("old"), 0604), 0);
+    ck_assert_int_eq(bits_open_nofollow(&f, in_dir("old"), BITS_CREATE_PRIVATE,
+                                        bits_test_pool), APR_SUCCESS);
+    apr_file_close(f);
+    ck_assert_int_eq(mode_of(in_dir("old")), 0604);
+    ck_assert_str_eq(bits_test_read_file(in_dir("old"), bits_test_pool), "old");
+}
+END_TEST
+
+START_TEST(publish_sets_the_mode_before_the_name_appears)
+{
+    record_log_t log = { 0 };
+    apr_ino_t placed;
+    const char *src = in_dir("requestfile.bin"), *dest = in_dir("pub.bin");
+
+    umask(077);
+    bits_test_write_file(src, "data", bits_test_pool);
+    ck_assert_int_eq(chmod(src, 0600), 0);
+    log.dest = dest;
+    log.src = src;
+    ck_assert_int_eq(bits_publish(src, dest, 0, 0644, 0, record_placement, &log,
+                                  &placed, bits_test_pool), APR_SUCCESS);
+    ck_assert_int_eq(log.dest_existed, 0);
+    ck_assert_int_eq(log.src_mode, 0644);       /* already, before dest existed */
+    ck_assert_int_eq(mode_of(dest), 0644);      /* not the umask's 0600 */
+    ck_assert_str_eq(bits_test_read_file(dest, bits_test_pool), "data");
+}
+END_TEST
+
+START_TEST(publish_with_mode_minus_one_keeps_the_mode)
+{
+    apr_ino_t placed;
+    const char *src = in_dir("requestfile.bin"), *dest = in_dir("pub.bin");
+
+    bits_test_write_file(src, "data", bits_test_pool);
+    ck_assert_int_eq(chmod(src, 0640), 0);
+    ck_assert_int_eq(bits_publish(src, dest, 0, -1, 0, NULL, NULL, &placed,
+                                  bits_test_pool), APR_SUCCESS);
+    ck_assert_int_eq(mode_of(dest), 0640);
+}
+END_TEST
+
+START_TEST(publish_copy_gets_the_mode)
+{
+    apr_ino_t placed;
+    struct stat a, b;
+    char other[] = "/dev/shm/bits-unit-XXXXXX";
+    const char *src, *dest = in_dir("copied.bin");
+
+    if (mkdtemp(other) == NULL)
+        return;
+    if (stat(other, &a) != 0 || stat(dir, &b) != 0 || a.st_dev == b.st_dev) {
+        bits_test_rmtree(other);
+        return;
+    }
+    umask(077);
+    src = apr_pstrcat(bits_test_pool, other, "/requestfile.bin", NULL);
+    bits_test_write_file(src, "copy", bits_test_pool);
+    ck_assert_int_eq(bits_publish(src, dest, 0, 0640, 0, NULL, NULL, &placed,
+                                  bits_test_pool), APR_SUCCESS);
+    ck_assert_int_eq(mode_of(dest), 0640);
+    bits_test_rmtree(other);
+}
+END_TEST
+
 TCase *bits_fileio_tcase(void)
 {
     TCase *tc = tcase_create("fileio");
@@ -478,5 +593,11 @@ TCase *bits_fileio_tcase(void)
     tcase_add_test(tc, publish_across_file_systems);
     tcase_add_test(tc, publish_leaves_foreign_file_at_staging_name);
     tcase_add_test(tc, publish_reclaims_own_leftover);
+    tcase_add_test(tc, new_files_are_private_whatever_the_umask);
+    tcase_add_test(tc, group_readable_file_gets_exactly_0640);
+    tcase_add_test(tc, existing_file_keeps_its_mode);
+    tcase_add_test(tc, publish_sets_the_mode_before_the_name_appears);
+    tcase_add_test(tc, publish_with_mode_minus_one_keeps_the_mode);
+    tcase_add_test(tc, publish_copy_gets_the_mode);
     return tc;
 }

@@ -131,6 +131,7 @@ static Suite *bits_suite(void)
     suite_add_tcase(s, bits_fileio_tcase());
     suite_add_tcase(s, bits_cleanup_tcase());
     suite_add_tcase(s, bits_notify_tcase());
+    suite_add_tcase(s, bits_store_tcase());
     return s;
 }
 

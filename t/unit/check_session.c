@@ -2,6 +2,8 @@
  * (§6.2, §8.3).  Written against include/bits_session.h only: the tests
  * locate fields in the text by their values, not by key names. */
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <apr_strings.h>
 #include "bits_session.h"
 #include "check_units.h"
@@ -291,7 +293,7 @@ static const char *session_file(const char *name)
 
 START_TEST(create_dir_makes_empty_request_file)
 {
-    ck_assert_int_eq(bits_session_create_dir(store, SID, bits_test_pool),
+    ck_assert_int_eq(bits_session_create_dir(store, SID, BITS_NO_GROUP, bits_test_pool),
                      APR_SUCCESS);
     ck_assert_str_eq(bits_test_read_file(session_file(BITS_REQUEST_FILE),
                                          bits_test_pool), "");
@@ -310,7 +312,7 @@ START_TEST(create_dir_refuses_planted_symlink)
                                   bits_test_pool), APR_SUCCESS);
     bits_test_symlink(elsewhere, bits_session_dir(store, SID, bits_test_pool));
 
-    ck_assert_int_ne(bits_session_create_dir(store, SID, bits_test_pool),
+    ck_assert_int_ne(bits_session_create_dir(store, SID, BITS_NO_GROUP, bits_test_pool),
                      APR_SUCCESS);
     ck_assert(!bits_test_exists(apr_pstrcat(bits_test_pool, elsewhere,
                                             "/" BITS_REQUEST_FILE, NULL)));
@@ -327,7 +329,7 @@ START_TEST(create_dir_refuses_symlinked_requests_dir)
                                   bits_test_pool), APR_SUCCESS);
     bits_test_symlink(elsewhere, apr_pstrcat(bits_test_pool, store,
                                              "/Requests", NULL));
-    ck_assert_int_ne(bits_session_create_dir(store, SID, bits_test_pool),
+    ck_assert_int_ne(bits_session_create_dir(store, SID, BITS_NO_GROUP, bits_test_pool),
                      APR_SUCCESS);
     ck_assert(!bits_test_exists(apr_pstrcat(bits_test_pool, elsewhere,
                                             "/" SID, NULL)));
@@ -344,7 +346,7 @@ START_TEST(create_dir_refuses_symlinked_request_file)
                                             APR_FPROT_OS_DEFAULT,
                                             bits_test_pool), APR_SUCCESS);
     bits_test_symlink(victim, session_file(BITS_REQUEST_FILE));
-    ck_assert_int_ne(bits_session_create_dir(store, SID, bits_test_pool),
+    ck_assert_int_ne(bits_session_create_dir(store, SID, BITS_NO_GROUP, bits_test_pool),
                      APR_SUCCESS);
     ck_assert_str_eq(bits_test_read_file(victim, bits_test_pool), "precious");
 }
@@ -355,7 +357,7 @@ START_TEST(save_load_round_trip)
     bits_session_t in, out;
 
     fill_session(&in);
-    ck_assert_int_eq(bits_session_create_dir(store, SID, bits_test_pool),
+    ck_assert_int_eq(bits_session_create_dir(store, SID, BITS_NO_GROUP, bits_test_pool),
                      APR_SUCCESS);
     ck_assert_int_eq(bits_session_save(&in, store, bits_test_pool), APR_SUCCESS);
     ck_assert(bits_test_exists(session_file(BITS_STATE_FILE)));
@@ -388,7 +390,7 @@ START_TEST(load_missing_session)
 
     rv = bits_session_load(&s, store, SID, bits_test_pool);
     ck_assert_msg(APR_STATUS_IS_ENOENT(rv), "no store: %d", rv);
-    ck_assert_int_eq(bits_session_create_dir(store, SID, bits_test_pool),
+    ck_assert_int_eq(bits_session_create_dir(store, SID, BITS_NO_GROUP, bits_test_pool),
                      APR_SUCCESS);
     rv = bits_session_load(&s, store, SID, bits_test_pool);
     ck_assert_msg(APR_STATUS_IS_ENOENT(rv), "no state file yet: %d", rv);
@@ -402,7 +404,7 @@ START_TEST(load_refuses_corrupt_record)
 {
     bits_session_t s;
 
-    ck_assert_int_eq(bits_session_create_dir(store, SID, bits_test_pool),
+    ck_assert_int_eq(bits_session_create_dir(store, SID, BITS_NO_GROUP, bits_test_pool),
                      APR_SUCCESS);
     bits_test_write_file(session_file(BITS_STATE_FILE), "not a record\n",
                          bits_test_pool);
@@ -419,7 +421,7 @@ START_TEST(tombstone_keeps_only_the_record)
     fill_session(&in);
     in.state = BITS_STATE_DONE;
     in.static_reply = 0;
-    ck_assert_int_eq(bits_session_create_dir(store, SID, bits_test_pool),
+    ck_assert_int_eq(bits_session_create_dir(store, SID, BITS_NO_GROUP, bits_test_pool),
                      APR_SUCCESS);
     bits_test_write_file(session_file(BITS_REQUEST_FILE), "upload data",
                          bits_test_pool);
@@ -455,7 +457,7 @@ START_TEST(tombstone_without_data_files)
     fill_session(&in);
     in.state = BITS_STATE_RECEIVING;
     in.static_reply = 0;
-    ck_assert_int_eq(bits_session_create_dir(store, SID, bits_test_pool),
+    ck_assert_int_eq(bits_session_create_dir(store, SID, BITS_NO_GROUP, bits_test_pool),
                      APR_SUCCESS);
     ck_assert_int_eq(apr_file_remove(session_file(BITS_REQUEST_FILE),
                                      bits_test_pool), APR_SUCCESS);
@@ -475,14 +477,73 @@ START_TEST(tombstone_of_static_reply_removes_our_reply_dir)
     /* The static URL names a file elsewhere; Replies/<ID> is still ours. */
     fill_session(&in);
     in.static_reply = 1;
-    ck_assert_int_eq(bits_session_create_dir(store, SID, bits_test_pool),
+    ck_assert_int_eq(bits_session_create_dir(store, SID, BITS_NO_GROUP, bits_test_pool),
                      APR_SUCCESS);
-    ck_assert_int_eq(bits_session_create_reply_dir(store, SID, bits_test_pool),
+    ck_assert_int_eq(bits_session_create_reply_dir(store, SID, BITS_NO_GROUP, bits_test_pool),
                      APR_SUCCESS);
     ck_assert_int_eq(bits_session_tombstone(&in, store, BITS_STATE_CLOSED,
                                             bits_test_pool), APR_SUCCESS);
     ck_assert(!bits_test_exists(reply_dir));
     ck_assert(bits_test_exists(session_file(BITS_STATE_FILE)));
+}
+END_TEST
+
+/* ---- modes of the store (issue 6 item 12) ------------------------------ */
+
+static struct stat stat_of(const char *path)
+{
+    struct stat st;
+
+    ck_assert_msg(lstat(path, &st) == 0, "lstat %s", path);
+    return st;
+}
+
+#define MODE(path) ((int)(stat_of(path).st_mode & 07777))
+
+START_TEST(store_is_private_by_default)
+{
+    umask(0);                   /* the modes must not come from the umask */
+    ck_assert_int_eq(bits_session_create_dir(store, SID, BITS_NO_GROUP,
+                                             bits_test_pool), APR_SUCCESS);
+    ck_assert_int_eq(bits_session_create_reply_dir(store, SID, BITS_NO_GROUP,
+                                                   bits_test_pool), APR_SUCCESS);
+    ck_assert_int_eq(MODE(store), 0700);
+    ck_assert_int_eq(MODE(apr_pstrcat(bits_test_pool, store, "/Requests", NULL)), 0700);
+    ck_assert_int_eq(MODE(bits_session_dir(store, SID, bits_test_pool)), 0700);
+    ck_assert_int_eq(MODE(session_file(BITS_REQUEST_FILE)), 0600);
+    ck_assert_int_eq(MODE(apr_pstrcat(bits_test_pool, store, "/Replies", NULL)), 0700);
+    ck_assert_int_eq(MODE(bits_reply_dir(store, SID, bits_test_pool)), 0700);
+}
+END_TEST
+
+START_TEST(store_with_a_group)
+{
+    gid_t g = getegid();        /* a group we may give files to */
+    const char *reply = bits_reply_dir(store, SID, bits_test_pool);
+
+    umask(077);
+    ck_assert_int_eq(bits_session_create_dir(store, SID, g, bits_test_pool),
+                     APR_SUCCESS);
+    ck_assert_int_eq(bits_session_create_reply_dir(store, SID, g, bits_test_pool),
+                     APR_SUCCESS);
+    ck_assert_int_eq(MODE(store), 02750);
+    ck_assert_int_eq(MODE(bits_session_dir(store, SID, bits_test_pool)), 02750);
+    ck_assert_int_eq(MODE(session_file(BITS_REQUEST_FILE)), 0640);
+    ck_assert_int_eq(MODE(apr_pstrcat(bits_test_pool, store, "/Replies", NULL)), 02750);
+    ck_assert_int_eq(MODE(reply), 02770);
+    ck_assert_uint_eq(stat_of(reply).st_gid, g);
+    ck_assert_uint_eq(stat_of(session_file(BITS_REQUEST_FILE)).st_gid, g);
+}
+END_TEST
+
+START_TEST(existing_store_dirs_keep_their_mode)
+{
+    ck_assert_int_eq(mkdir(store, 0755), 0);
+    ck_assert_int_eq(chmod(store, 0755), 0);
+    ck_assert_int_eq(bits_session_create_dir(store, SID, BITS_NO_GROUP,
+                                             bits_test_pool), APR_SUCCESS);
+    ck_assert_int_eq(MODE(store), 0755);
+    ck_assert_int_eq(MODE(bits_session_dir(store, SID, bits_test_pool)), 0700);
 }
 END_TEST
 
@@ -535,5 +596,8 @@ TCase *bits_session_tcase(void)
     tcase_add_test(tc, tombstone_without_data_files);
     tcase_add_test(tc, tombstone_of_static_reply_removes_our_reply_dir);
     tcase_add_test(tc, expired_edges);
+    tcase_add_test(tc, store_is_private_by_default);
+    tcase_add_test(tc, store_with_a_group);
+    tcase_add_test(tc, existing_store_dirs_keep_their_mode);
     return tc;
 }
