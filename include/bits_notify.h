@@ -55,8 +55,27 @@ typedef struct {
 apr_status_t bits_notify_child_init(apr_pool_t *p);
 
 /* RFC 3986 resolution of `ref` against the destination URL, plus the
- * destination's query string (joined with '&'), or NULL if unusable. */
+ * destination's query string (joined with '&'), or NULL if unusable.
+ * The server passes its own upload URL here (its ServerName, never the
+ * client's Host): the client must not choose where the server connects. */
 const char *bits_notify_url(const char *ref, const char *dest_url, apr_pool_t *p);
+
+/* "scheme://host[:port]": an IPv6 literal host in brackets; port 0 or the
+ * scheme's default port (80 for http, 443 for https) is left out. */
+const char *bits_url_origin(const char *scheme, const char *host, unsigned port,
+                            apr_pool_t *p);
+
+/* The path and query of a request target as the client sent it, in
+ * origin-form ("/p?q") or absolute-form ("http://host/p?q"), still
+ * percent-encoded (never decoded: "a%3Fb" stays one name), with every byte
+ * a URL may not hold (controls, space, non-ASCII, "<>\^`{|}) escaped.
+ * The authority of an absolute-form target is dropped; NULL if the
+ * target is neither form ("*"). */
+const char *bits_url_target(const char *request_target, apr_pool_t *p);
+
+/* 1 if every byte is printable ASCII other than space: usable as a URL and
+ * as a header value as it is (no CR, LF or other control character). */
+int bits_url_clean(const char *s);
 
 /* POSTs the notice; a by-value reply body is streamed to response_file
  * (replaced atomically, and only after a 2xx). */
@@ -72,7 +91,9 @@ bits_ack_t bits_notify_failure_ack(const bits_notice_result_t *res);
 const char *bits_reply_url(const char *dest_url, const char *id, const char *host,
                            apr_pool_t *p);
 
-/* 1 if a BITS-Static-Response-URL is usable (absolute http(s), not too long). */
+/* 1 if a BITS-Static-Response-URL is usable: a well-formed absolute http or
+ * https URL with a host, of printable ASCII without spaces, at most
+ * BITS_MAX_URL long. */
 int bits_notify_static_url_ok(const char *url);
 
 #endif

@@ -43,8 +43,9 @@ typedef struct {
     const char *owner;        /* r->user at Create-Session, "" if anonymous */
     const char *dest_url;     /* absolute URL as addressed at Create-Session */
     const char *dest_path;    /* confined file-system destination */
-    int notify_type;          /* config snapshot (§6.2) */
-    const char *notify_url;
+    int notify_type;          /* how it completed; set from the configuration
+                                 at completion (where to notify is never
+                                 recorded: the record is not trusted with it) */
     int allow_overwrites;
     apr_off_t max_upload;     /* -1 = unlimited */
     apr_off_t total;          /* -1 = unknown (no fragment yet) */

@@ -7,6 +7,7 @@
 #include "bits_fileio.h"
 #include "bits_notify.h"
 #include "bits_guard.h"
+#include "bits_url.h"
 
 /* Records the inode about to appear at the destination, so that a crash
  * right after it appears is recognised as a publish that happened. */
@@ -132,8 +133,12 @@ static bits_ack_t complete_by_notifying(bits_req_t *rq)
     bits_ack_t ack;
     apr_status_t rv;
 
-    n.type = s->notify_type;
-    n.url = s->notify_url ? bits_notify_url(s->notify_url, s->dest_url, r->pool) : NULL;
+    /* Where to notify comes from the configuration and this server's own
+     * name, never from the session record or the client's Host. */
+    n.type = bits_conf_notify_type(rq->conf);
+    n.url = rq->conf->notify_url ? bits_notify_url(rq->conf->notify_url,
+                                                   bits_server_upload_url(r), r->pool)
+                                 : NULL;
     n.original_url = s->dest_url;
     n.session_id = s->id;
     n.request_file = bits_session_file(rq->store, s->id, BITS_REQUEST_FILE, r->pool);
@@ -144,7 +149,10 @@ static bits_ack_t complete_by_notifying(bits_req_t *rq)
     if (!n.url)
         return bits_fail(rq, BITS_ACK_ERR(HTTP_INTERNAL_SERVER_ERROR, BITS_E_FAIL), 0,
                          "BITSServerNotificationURL is missing or unusable for %s",
-                         s->dest_url);
+                         ap_escape_logitem(r->pool, r->unparsed_uri));
+    if (!bits_url_clean(n.original_url))       /* it becomes a request header */
+        return bits_fail(rq, BITS_ACK_ERR(HTTP_INTERNAL_SERVER_ERROR, BITS_E_FAIL), 0,
+                         "the session's upload URL is not a clean URL");
     if ((rv = bits_session_create_reply_dir(rq->store, s->id,
                                             bits_conf_session_group(rq->conf),
                                             r->pool)) != APR_SUCCESS)
@@ -184,6 +192,9 @@ static bits_ack_t complete_by_notifying(bits_req_t *rq)
 
 bits_ack_t bits_complete(bits_req_t *rq)
 {
+    /* The configuration at completion decides (a record may be forged); the
+     * record then says what was done, for the repeats of the final Ack. */
+    rq->sess.notify_type = bits_conf_notify_type(rq->conf);
     return rq->sess.notify_type == BITS_NOTIFY_NONE ? complete_by_publishing(rq)
                                                    : complete_by_notifying(rq);
 }

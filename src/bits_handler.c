@@ -13,6 +13,7 @@
 #include "bits_cleanup.h"
 #include "bits_notify.h"
 #include "bits_guard.h"
+#include "bits_url.h"
 
 #define ACK_BUSY      BITS_ACK_ERR(HTTP_SERVICE_UNAVAILABLE, \
                                    BITS_E_HTTP(HTTP_SERVICE_UNAVAILABLE))
@@ -140,15 +141,6 @@ static bits_ack_t destination_error(bits_req_t *rq, bits_path_status_t st)
                      ap_escape_logitem(rq->r->pool, rq->r->uri));
 }
 
-/* The URL as the client wrote it (still percent-encoded), made absolute. */
-static const char *destination_url(request_rec *r)
-{
-    if (r->unparsed_uri && r->unparsed_uri[0] == '/')
-        return ap_construct_url(r->pool, r->unparsed_uri, r);
-    return ap_construct_url(r->pool, r->args ? apr_pstrcat(r->pool, r->uri, "?",
-                                                          r->args, NULL) : r->uri, r);
-}
-
 /* The store's periodic sweep runs on Create-Session, before the new
  * session exists, at most once per interval across all processes and nodes. */
 static void sweep_if_due(bits_req_t *rq)
@@ -211,10 +203,10 @@ static bits_ack_t packet_create(bits_req_t *rq)
                          "no random id");
     s->state = BITS_STATE_RECEIVING;
     s->owner = bits_request_user(r);
-    s->dest_url = destination_url(r);
+    s->dest_url = bits_client_upload_url(r);
     s->dest_path = dest;
+    /* Where to notify is not recorded: completion reads the configuration. */
     s->notify_type = bits_conf_notify_type(conf);
-    s->notify_url = conf->notify_url;
     s->allow_overwrites = bits_conf_overwrites(conf);
     s->max_upload = bits_conf_max_upload(conf);
     s->total = -1;
@@ -334,19 +326,26 @@ int bits_handle_request(request_rec *r, const bits_dir_conf *conf)
         ack = dispatch(&rq);
     }
     if (rq.id_header && rq.type != BITS_PACKET_CREATE_SESSION
-        && strlen(rq.id_header) <= BITS_MAX_HEADER_VALUE)
+        && strlen(rq.id_header) <= BITS_MAX_HEADER_VALUE && bits_url_clean(rq.id_header))
         apr_table_set(r->err_headers_out, BITS_H_SESSION_ID, rq.id_header);
     if (rq.type == BITS_PACKET_CREATE_SESSION && ack.status == HTTP_OK)
         apr_table_set(r->err_headers_out, BITS_H_SESSION_ID, rq.sess.id);
     if (rq.have_session && rq.type == BITS_PACKET_FRAGMENT)
         apr_table_set(r->err_headers_out, BITS_H_RECEIVED,
                       apr_off_t_toa(r->pool, rq.sess.received));
-    /* The completion Ack, and every repeat of it, names the reply (§12.1). */
+    /* The completion Ack, and every repeat of it, names the reply (§12.1).
+     * A value httpd would refuse to send (a control character) is left out
+     * rather than letting it abort every Ack of the session. */
     if (rq.have_session && ack.status == HTTP_OK && rq.sess.reply_url
         && *rq.sess.reply_url
         && rq.sess.notify_type != BITS_NOTIFY_NONE
-        && (rq.type == BITS_PACKET_FRAGMENT || rq.type == BITS_PACKET_CLOSE_SESSION))
-        apr_table_set(r->err_headers_out, BITS_H_REPLY_URL, rq.sess.reply_url);
+        && (rq.type == BITS_PACKET_FRAGMENT || rq.type == BITS_PACKET_CLOSE_SESSION)) {
+        if (bits_url_clean(rq.sess.reply_url))
+            apr_table_set(r->err_headers_out, BITS_H_REPLY_URL, rq.sess.reply_url);
+        else
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "BITS session %s: the recorded "
+                          "reply URL is not a clean URL; not sent", rq.sess.id);
+    }
     if (rq.lock)
         bits_lock_release(rq.lock);
     bits_ack_send(r, ack);

@@ -105,11 +105,101 @@ const char *bits_reply_url(const char *dest_url, const char *id, const char *hos
     return out;
 }
 
+const char *bits_url_origin(const char *scheme, const char *host, unsigned port,
+                            apr_pool_t *p)
+{
+    int v6 = strchr(host, ':') && host[0] != '[';
+    unsigned dflt = !strcasecmp(scheme, "https") ? 443 : !strcasecmp(scheme, "http") ? 80 : 0;
+
+    return apr_psprintf(p, "%s://%s%s%s%s", scheme, v6 ? "[" : "", host, v6 ? "]" : "",
+                        port && port != dflt ? apr_psprintf(p, ":%u", port) : "");
+}
+
+/* Bytes that may stand in a URL as they are; '%' is kept, since the
+ * target is still percent-encoded. */
+static int url_byte_ok(unsigned char c)
+{
+    return c > 0x20 && c < 0x7f && !strchr("\"<>\\^`{|}", c);
+}
+
+/* Copies len bytes to *out, %XX-escaping those a URL may not hold. */
+static void escape_url_bytes(char **out, const char *from, apr_size_t len)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    char *o = *out;
+    apr_size_t i;
+
+    for (i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)from[i];
+        if (url_byte_ok(c)) {
+            *o++ = (char)c;
+        }
+        else {
+            *o++ = '%';
+            *o++ = hex[c >> 4];
+            *o++ = hex[c & 15];
+        }
+    }
+    *out = o;
+}
+
+const char *bits_url_target(const char *request_target, apr_pool_t *p)
+{
+    const char *t = request_target, *q, *end;
+    char *out, *o;
+
+    /* absolute-form (and "//authority/..."): the path starts after the
+     * authority, which is never ours to use */
+    if (!t || !(t[0] == '/' && t[1] != '/')) {
+        if (!t || !(t = strstr(t, "//")))
+            return NULL;
+        t += 2;
+        t += strcspn(t, "/?#");
+    }
+    end = t + strcspn(t, "#");
+    q = memchr(t, '?', end - t);
+    o = out = apr_palloc(p, 3 * (end - t) + 2);
+    if (*t != '/')
+        *o++ = '/';                       /* "http://h?q": the path is "/" */
+    escape_url_bytes(&o, t, (q ? q : end) - t);
+    if (q) {
+        *o++ = '?';
+        escape_url_bytes(&o, q + 1, end - q - 1);
+    }
+    *o = '\0';
+    return out;
+}
+
+int bits_url_clean(const char *s)
+{
+    for (; s && *s; s++)
+        if ((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7f)
+            return 0;
+    return s != NULL;
+}
+
 int bits_notify_static_url_ok(const char *url)
 {
-    return url && strlen(url) <= BITS_MAX_URL
-           && (!strncasecmp(url, "http://", 7) || !strncasecmp(url, "https://", 8))
-           && !strpbrk(url, " \t\r\n");
+    const char *authority;
+    CURLU *u;
+    char *scheme = NULL, *host = NULL;
+    int ok;
+
+    /* The URL goes into BITS-Reply-URL as it is: no byte may break it, and
+     * libcurl's leniency ("http:///h") is no licence to the client. */
+    if (!url || strlen(url) > BITS_MAX_URL || !bits_url_clean(url)
+        || !(authority = strstr(url, "://")) || !strcspn(authority + 3, "/?#")
+        || (strncasecmp(url, "http://", 7) && strncasecmp(url, "https://", 8))
+        || !(u = curl_url()))
+        return 0;
+    ok = curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK
+         && curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK
+         && (!strcmp(scheme, "http") || !strcmp(scheme, "https"))
+         && curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK && *host;
+    curl_free(scheme);
+    curl_free(host);
+    curl_url_cleanup(u);
+    return ok;
 }
 
 /* ---- one exchange ----------------------------------------------------- */

@@ -76,7 +76,7 @@ const char *bits_session_serialize(const bits_session_t *s, apr_pool_t *p)
     return apr_psprintf(p,
         STATE_VERSION_LINE "\n"
         "id=%s\nstate=%s\nowner=%s\ndest_url=%s\ndest_path=%s\n"
-        "notify_type=%d\nnotify_url=%s\nallow_overwrites=%d\n"
+        "notify_type=%d\nallow_overwrites=%d\n"
         "max_upload=%" APR_OFF_T_FMT "\ntotal=%" APR_OFF_T_FMT "\n"
         "received=%" APR_OFF_T_FMT "\ncopy_to_dest=%d\npublished=%d\n"
         "publish_ino=%" APR_UINT64_T_FMT "\n"
@@ -85,7 +85,7 @@ const char *bits_session_serialize(const bits_session_t *s, apr_pool_t *p)
         "created=%" APR_TIME_T_FMT "\nlast_activity=%" APR_TIME_T_FMT "\n",
         s->id, bits_state_name(s->state), escape(s->owner, p),
         escape(s->dest_url, p), escape(s->dest_path, p),
-        s->notify_type, escape(s->notify_url, p), s->allow_overwrites,
+        s->notify_type, s->allow_overwrites,
         s->max_upload, s->total, s->received, s->copy_to_dest, s->published,
         (apr_uint64_t)s->publish_ino,
         s->final_ack.status, s->final_ack.code, s->final_ack.context,
@@ -132,7 +132,6 @@ static int parse_field(bits_session_t *s, const char *key, const char *val,
     if (!strcmp(key, "owner"))          str = &s->owner;
     else if (!strcmp(key, "dest_url"))  str = &s->dest_url;
     else if (!strcmp(key, "dest_path")) str = &s->dest_path;
-    else if (!strcmp(key, "notify_url")) str = &s->notify_url;
     else if (!strcmp(key, "reply_url")) str = &s->reply_url;
     if (str)
         return (*str = unescape(val, p)) ? 0 : -1;

@@ -88,6 +88,129 @@ START_TEST(static_reply_urls)
 }
 END_TEST
 
+START_TEST(static_reply_urls_are_well_formed)
+{
+    /* issue 6 item 9: the URL is sent in every later Ack as it is */
+    ck_assert(bits_notify_static_url_ok("https://cdn.example:8443/r/1.bin?a=b&c=%20"));
+    ck_assert(!bits_notify_static_url_ok("http://h/r\x01.bin"));
+    ck_assert(!bits_notify_static_url_ok("http://h/r\r\nSet-Cookie: x=y"));
+    ck_assert(!bits_notify_static_url_ok("http://h/r\x7f"));
+    ck_assert(!bits_notify_static_url_ok("http://h/\xc3\xa9"));
+    ck_assert(!bits_notify_static_url_ok("http:///nohost"));
+    ck_assert(!bits_notify_static_url_ok("http://"));
+    ck_assert(!bits_notify_static_url_ok("http:/h/x"));
+    ck_assert(!bits_notify_static_url_ok("javascript:alert(1)"));
+    ck_assert(!bits_notify_static_url_ok("file:///etc/passwd"));
+    ck_assert(!bits_notify_static_url_ok("http://h:99999/x"));
+    ck_assert(!bits_notify_static_url_ok(""));
+}
+END_TEST
+
+START_TEST(clean_urls_have_no_control_characters)
+{
+    ck_assert(bits_url_clean("http://h/a%20b?x=1"));
+    ck_assert(bits_url_clean("{6E2B1F40-93A7-4C1D-8B52-0F3C9A7D1E88}"));
+    ck_assert(!bits_url_clean("http://h/a b"));
+    ck_assert(!bits_url_clean("http://h/a\rb"));
+    ck_assert(!bits_url_clean("http://h/a\tb"));
+    ck_assert(!bits_url_clean("\x01"));
+    ck_assert(!bits_url_clean("http://h/\xff"));
+    ck_assert(!bits_url_clean(NULL));
+    ck_assert(bits_url_clean(""));
+}
+END_TEST
+
+START_TEST(origin_from_the_server_configuration)
+{
+    apr_pool_t *p = bits_test_pool;
+
+    ck_assert_str_eq(bits_url_origin("http", "127.0.0.1", 8529, p), "http://127.0.0.1:8529");
+    ck_assert_str_eq(bits_url_origin("http", "files.example", 80, p), "http://files.example");
+    ck_assert_str_eq(bits_url_origin("http", "files.example", 0, p), "http://files.example");
+    ck_assert_str_eq(bits_url_origin("https", "files.example", 443, p),
+                     "https://files.example");
+    ck_assert_str_eq(bits_url_origin("https", "files.example", 80, p),
+                     "https://files.example:80");
+    ck_assert_str_eq(bits_url_origin("http", "files.example", 443, p),
+                     "http://files.example:443");
+    /* IPv6 literals need brackets (httpd keeps them without) */
+    ck_assert_str_eq(bits_url_origin("http", "::1", 0, p), "http://[::1]");
+    ck_assert_str_eq(bits_url_origin("http", "2001:db8::7", 8080, p),
+                     "http://[2001:db8::7]:8080");
+    ck_assert_str_eq(bits_url_origin("http", "[::1]", 8080, p), "http://[::1]:8080");
+}
+END_TEST
+
+static const char *target(const char *t)
+{
+    return bits_url_target(t, bits_test_pool);
+}
+
+START_TEST(target_keeps_the_path_as_sent)
+{
+    /* issue 6 item 11: never decoded, origin-form or absolute-form alike */
+    ck_assert_str_eq(target("/d/a%3Fb.bin"), "/d/a%3Fb.bin");
+    ck_assert_str_eq(target("/d/a%20b.bin?acct=7&x=%zz"), "/d/a%20b.bin?acct=7&x=%zz");
+    ck_assert_str_eq(target("http://127.0.0.1:8529/d/a%3Fb.bin"), "/d/a%3Fb.bin");
+    ck_assert_str_eq(target("HTTP://u:p@127.0.0.2:9999/d/a%20b.bin?q=1"),
+                     "/d/a%20b.bin?q=1");
+    ck_assert_str_eq(target("http://h"), "/");
+    ck_assert_str_eq(target("http://h?q=1"), "/?q=1");
+    ck_assert_str_eq(target("/p#frag"), "/p");
+    ck_assert_str_eq(target("/p?q#frag"), "/p?q");
+    ck_assert_ptr_null(target("*"));
+    ck_assert_ptr_null(target(NULL));
+}
+END_TEST
+
+START_TEST(target_never_names_a_host)
+{
+    /* "//host/p" is a network-path reference: the host is dropped */
+    ck_assert_str_eq(target("//127.0.0.2:9999/d/x.bin"), "/d/x.bin");
+    ck_assert_str_eq(target("http://127.0.0.2:9999//127.0.0.3/x"), "//127.0.0.3/x");
+}
+END_TEST
+
+START_TEST(target_escapes_what_a_url_cannot_hold)
+{
+    ck_assert_str_eq(target("/a b/\x01\x7f\xc3\xa9?x y\r\n"),
+                     "/a%20b/%01%7F%C3%A9?x%20y%0D%0A");
+    ck_assert_str_eq(target("/a\"<>\\^`{|}"), "/a%22%3C%3E%5C%5E%60%7B%7C%7D");
+    ck_assert(bits_url_clean(target("/\x01\x02 \t?\x03")));
+}
+END_TEST
+
+START_TEST(relative_url_resolves_on_the_server_not_the_host)
+{
+    /* issue 6 items 1 and 11: the server's own origin + the escaped target */
+    const char *base = apr_pstrcat(bits_test_pool,
+                                   bits_url_origin("http", "127.0.0.1", 8529, bits_test_pool),
+                                   target("http://127.0.0.2:9999/up/a%3Fb.bin?acct=7"), NULL);
+
+    ck_assert_str_eq(resolve("notify", base), "http://127.0.0.1:8529/up/notify?acct=7");
+    ck_assert_str_eq(resolve("/app/notify", base), "http://127.0.0.1:8529/app/notify?acct=7");
+    base = apr_pstrcat(bits_test_pool, "http://127.0.0.1:8529",
+                       target("/up/a%3Fb.bin"), NULL);
+    ck_assert_str_eq(resolve("notify", base), "http://127.0.0.1:8529/up/notify");
+    base = apr_pstrcat(bits_test_pool, "http://127.0.0.1:8529",
+                       target("http://127.0.0.1:8529/up/a%20b.bin"), NULL);
+    ck_assert_str_eq(resolve("hook.app", base), "http://127.0.0.1:8529/up/hook.app");
+    /* dot segments of the target cannot climb out of the server */
+    base = apr_pstrcat(bits_test_pool, "http://127.0.0.1:8529",
+                       target("//evil.example/../../x.bin"), NULL);
+    ck_assert_str_eq(resolve("notify", base), "http://127.0.0.1:8529/notify");
+}
+END_TEST
+
+START_TEST(reply_url_keeps_an_escaped_name)
+{
+    ck_assert_str_eq(bits_reply_url("http://127.0.0.1:8529/up/a%3Fb.bin", SID, NULL,
+                                     bits_test_pool),
+                     "http://127.0.0.1:8529/up/BITS-Sessions/Replies/"
+                     "%7B6E2B1F40-93A7-4C1D-8B52-0F3C9A7D1E88%7D/responsefile.bin");
+}
+END_TEST
+
 static bits_ack_t ack_for(bits_notify_outcome_t outcome, int status)
 {
     bits_notice_result_t res = { outcome, status, NULL, 0, NULL };
@@ -143,6 +266,14 @@ TCase *bits_notify_tcase(void)
     tcase_add_test(tc, reply_url_sits_next_to_the_destination);
     tcase_add_test(tc, reply_url_names_the_pinned_host);
     tcase_add_test(tc, static_reply_urls);
+    tcase_add_test(tc, static_reply_urls_are_well_formed);
+    tcase_add_test(tc, clean_urls_have_no_control_characters);
+    tcase_add_test(tc, origin_from_the_server_configuration);
+    tcase_add_test(tc, target_keeps_the_path_as_sent);
+    tcase_add_test(tc, target_never_names_a_host);
+    tcase_add_test(tc, target_escapes_what_a_url_cannot_hold);
+    tcase_add_test(tc, relative_url_resolves_on_the_server_not_the_host);
+    tcase_add_test(tc, reply_url_keeps_an_escaped_name);
     tcase_add_test(tc, application_errors_keep_their_status);
     tcase_add_test(tc, transport_failures_map_to_the_spec);
     return tc;
