@@ -278,10 +278,12 @@ static const command_rec bits_cmds[] = {
                   "Unit of BITSCleanupCount: minutes, hours (default) or days"),
     AP_INIT_TAKE1("BITSNumberOfSessionsLimit", set_int,
                   (void *)APR_OFFSETOF(bits_dir_conf, sessions_limit), ACCESS_CONF,
-                  "Sessions one user may have at once (50)"),
+                  "Live sessions one owner (a user; for anonymous uploads a "
+                  "client address, an IPv6 /64) may hold in a store (50)"),
     AP_INIT_FLAG("BITSSessionLimitEnable", ap_set_flag_slot,
                  (void *)APR_OFFSETOF(bits_dir_conf, limit_enable), ACCESS_CONF,
-                 "Whether the sweep enforces BITSNumberOfSessionsLimit (On)"),
+                 "Whether BITSNumberOfSessionsLimit is enforced, at "
+                 "Create-Session and by the sweep (On)"),
     { NULL }
 };
 

@@ -18,6 +18,8 @@ SCENARIOS=(
     hostid hostiddef
     inherit inherit/child inherit/child/grand inherit/off
     custom locdir auth authz denied farm
+    # issue 6 item 5, session flooding (t/26_flood.t)
+    flood flood/members flood/wide
 )
 HTPASSWD_FILE=t/state/bits-htpasswd
 CUSTOM_SESSIONS=t/state/custom-sessions
