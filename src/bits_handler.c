@@ -205,11 +205,13 @@ static int reserve_session_slot(bits_req_t *rq, bits_lock_t **owner_lock,
         && bits_index_count_live(rq->store, key, limit,
                                  bits_conf_session_timeout(rq->conf), apr_time_now(),
                                  r->pool) >= limit) {
+        bits_lock_release(*owner_lock);
         *ack = bits_fail(rq, ACK_BUSY, 0, "'%s' already holds %d sessions in %s "
                          "(BITSNumberOfSessionsLimit %d)", key, limit, rq->store, limit);
         return 0;
     }
     if ((rv = bits_index_add(rq->store, key, rq->sess.id, r->pool)) != APR_SUCCESS) {
+        bits_lock_release(*owner_lock);
         *ack = bits_fail(rq, bits_ack_for_io_error(rv), rv,
                          "cannot add the session to the index of %s", rq->store);
         return 0;
