@@ -41,6 +41,7 @@ static void *bits_dir_create(apr_pool_t *p, char *dir)
     c->cleanup_unit = BITS_UNSET;
     c->sessions_limit = BITS_UNSET;
     c->limit_enable = BITS_UNSET;
+    c->owners_limit = BITS_UNSET;
     return c;
 }
 
@@ -69,6 +70,7 @@ static void *bits_dir_merge(apr_pool_t *p, void *basev, void *addv)
     PICK(cleanup_unit, BITS_UNSET);
     PICK(sessions_limit, BITS_UNSET);
     PICK(limit_enable, BITS_UNSET);
+    PICK(owners_limit, BITS_UNSET);
     return n;
 }
 #undef PICK
@@ -168,6 +170,22 @@ static const char *set_int(cmd_parms *cmd, void *dcv, const char *arg)
     if (!err)
         *field = (int)v;
     return err;
+}
+
+/* A store-wide ceiling against clients rotating addresses; off by default. */
+static const char *set_owners_limit(cmd_parms *cmd, void *dcv, const char *arg)
+{
+    apr_int64_t v = 0;
+    const char *err;
+
+    if (!strcasecmp(arg, "unlimited")) {
+        ((bits_dir_conf *)dcv)->owners_limit = 0;
+        return NULL;
+    }
+    if ((err = parse_number(cmd, arg, 1, 10000000, &v)) != NULL)
+        return apr_pstrcat(cmd->pool, err, " (or unlimited)", NULL);
+    ((bits_dir_conf *)dcv)->owners_limit = (int)v;
+    return NULL;
 }
 
 /* IIS numbers its units 0, 1, 2; names are accepted too. */
@@ -284,6 +302,9 @@ static const command_rec bits_cmds[] = {
                  (void *)APR_OFFSETOF(bits_dir_conf, limit_enable), ACCESS_CONF,
                  "Whether BITSNumberOfSessionsLimit is enforced, at "
                  "Create-Session and by the sweep (On)"),
+    AP_INIT_TAKE1("BITSSessionOwnersLimit", set_owners_limit, NULL, ACCESS_CONF,
+                  "How many owners (users, client addresses) may hold sessions "
+                  "in a store at once (unlimited)"),
     { NULL }
 };
 

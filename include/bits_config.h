@@ -33,6 +33,7 @@ typedef struct {
     int cleanup_unit;          /* ... x BITSCleanupUnits, in seconds */
     int sessions_limit;        /* BITSNumberOfSessionsLimit */
     int limit_enable;          /* BITSSessionLimitEnable */
+    int owners_limit;          /* BITSSessionOwnersLimit, 0 = unlimited */
 } bits_dir_conf;
 
 
@@ -56,6 +57,8 @@ typedef struct {
 #define bits_conf_sessions_limit(c) \
     ((c)->limit_enable == 0 ? 0 : (c)->sessions_limit == BITS_UNSET \
      ? BITS_DEFAULT_SESSIONS_LIMIT : (c)->sessions_limit)
+#define bits_conf_owners_limit(c) \
+    ((c)->owners_limit == BITS_UNSET ? 0 : (c)->owners_limit)
 #define bits_conf_notify_timeout(c) \
     apr_time_from_sec((c)->notify_timeout == BITS_UNSET \
                       ? BITS_DEFAULT_NOTIFY_TIMEOUT : (c)->notify_timeout)

@@ -54,6 +54,13 @@ int bits_index_count_live(const char *store, const char *key, int stop_at,
                           apr_interval_time_t timeout, apr_time_t now,
                           apr_pool_t *p);
 
+/* 1 if the owner has an index directory (sessions now, or lately). */
+int bits_index_has_owner(const char *store, const char *key, apr_pool_t *p);
+
+/* The owners with an index directory, counting stops at stop_at (<= 0: no
+ * bound): one directory read, for a store-wide ceiling. */
+int bits_index_owner_count(const char *store, int stop_at, apr_pool_t *p);
+
 /* Calls fn for every owner key, or every session id of one owner; a
  * non-zero return stops the walk. */
 typedef int (*bits_index_owner_fn)(void *baton, const char *key);

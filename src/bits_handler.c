@@ -187,8 +187,18 @@ static int reserve_session_slot(bits_req_t *rq, bits_lock_t **owner_lock,
     request_rec *r = rq->r;
     const char *key = rq->sess.owner_key;
     int limit = bits_conf_sessions_limit(rq->conf);
+    int owners = bits_conf_owners_limit(rq->conf);
     apr_status_t rv;
 
+    /* Only a newcomer can raise the number of owners (a soft ceiling:
+     * racing newcomers may pass it by a few). */
+    if (owners > 0 && !bits_index_has_owner(rq->store, key, r->pool)
+        && bits_index_owner_count(rq->store, owners, r->pool) >= owners) {
+        *ack = bits_fail(rq, ACK_BUSY, 0, "%d owners already hold sessions in %s, "
+                         "'%s' is not one of them (BITSSessionOwnersLimit %d)",
+                         owners, rq->store, key, owners);
+        return 0;
+    }
     rv = bits_index_lock(owner_lock, bits_child_claims, rq->store, key,
                          bits_conf_lock_timeout(rq->conf), r->pool);
     if (rv == APR_TIMEUP || rv == APR_EAGAIN) {

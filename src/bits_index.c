@@ -330,6 +330,36 @@ apr_status_t bits_index_owners(const char *store, bits_index_owner_fn fn,
     return APR_SUCCESS;
 }
 
+int bits_index_has_owner(const char *store, const char *key, apr_pool_t *p)
+{
+    apr_finfo_t fi;
+
+    return key_ok(key)
+           && apr_stat(&fi, owner_dir(store, key, p), APR_FINFO_TYPE | APR_FINFO_LINK,
+                       p) == APR_SUCCESS
+           && fi.filetype == APR_DIR;
+}
+
+typedef struct {
+    int n, stop_at;
+} owner_counter_t;
+
+static int count_owner(void *baton, const char *key)
+{
+    owner_counter_t *c = baton;
+
+    (void)key;
+    return ++c->n >= c->stop_at && c->stop_at > 0;
+}
+
+int bits_index_owner_count(const char *store, int stop_at, apr_pool_t *p)
+{
+    owner_counter_t c = { 0, stop_at };
+
+    bits_index_owners(store, count_owner, &c, p);
+    return c.n;
+}
+
 apr_status_t bits_index_sessions(const char *store, const char *key,
                                  bits_index_session_fn fn, void *baton,
                                  apr_pool_t *p)

@@ -184,4 +184,22 @@ push @anon1, sid_of($c);
        'the other owners keep their index');
 }
 
+# --- a store-wide ceiling on owners (BITSSessionOwnersLimit 2) --------------------
+{
+    my $C = 'floodcap';
+    reset_scenario($C);
+    ack_is(from('127.0.0.5', sub { create_session("/$C/x.bin") }), 200, undef, 'first owner');
+    ack_is(from('127.0.0.6', sub { create_session("/$C/y.bin") }), 200, undef, 'second owner');
+    my $snap = tree_snapshot(htdocs($C));
+    my $r3 = from('127.0.0.7', sub { create_session("/$C/z.bin") });
+    refused_ok($r3, 'a third owner, beyond BITSSessionOwnersLimit');
+    is(tree_snapshot(htdocs($C)), $snap, 'the refused newcomer changed nothing on disk');
+    ack_is(from('127.0.0.5', sub { create_session("/$C/x2.bin") }), 200, undef,
+           'an owner already holding sessions still gets more');
+    my ($st, $out) = config_test('BITSSessionOwnersLimit 0');
+    ok($st != 0 && $out =~ /BITSSessionOwnersLimit/, 'BITSSessionOwnersLimit 0 is refused, naming the directive');
+    ($st, $out) = config_test('BITSSessionOwnersLimit unlimited');
+    is($st, 0, 'BITSSessionOwnersLimit unlimited is accepted') or diag($out);
+}
+
 done_testing();

@@ -19,7 +19,7 @@ SCENARIOS=(
     inherit inherit/child inherit/child/grand inherit/off
     custom locdir auth authz denied farm
     # issue 6 item 5, session flooding (t/26_flood.t)
-    flood flood/members flood/wide
+    flood flood/members flood/wide floodcap
 )
 HTPASSWD_FILE=t/state/bits-htpasswd
 CUSTOM_SESSIONS=t/state/custom-sessions

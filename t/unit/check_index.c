@@ -281,6 +281,23 @@ START_TEST(owners_and_their_sessions_are_listed)
 }
 END_TEST
 
+START_TEST(owners_are_counted_with_a_bound)
+{
+    apr_pool_t *p = bits_test_pool;
+
+    ck_assert_int_eq(bits_index_owner_count(store, 0, p), 0);
+    ck_assert(!bits_index_has_owner(store, "user-a", p));
+    add_session("user-a", BITS_STATE_RECEIVING, 0);
+    add_session("user-b", BITS_STATE_RECEIVING, 0);
+    add_session("anon-192.0.2.1", BITS_STATE_RECEIVING, 0);
+    ck_assert(bits_index_has_owner(store, "user-a", p));
+    ck_assert(!bits_index_has_owner(store, "user-c", p));
+    ck_assert(!bits_index_has_owner(store, "../Requests", p));
+    ck_assert_int_eq(bits_index_owner_count(store, 0, p), 3);
+    ck_assert_int_eq(bits_index_owner_count(store, 2, p), 2);
+}
+END_TEST
+
 START_TEST(repair_drops_stale_entries_and_empty_owners)
 {
     apr_pool_t *p = bits_test_pool;
@@ -384,6 +401,7 @@ TCase *bits_index_tcase(void)
     tcase_add_test(tc, owner_lock_excludes_the_same_owner_only);
     tcase_add_test(tc, owner_lock_held_by_another_process_is_waited_for);
     tcase_add_test(tc, owners_and_their_sessions_are_listed);
+    tcase_add_test(tc, owners_are_counted_with_a_bound);
     tcase_add_test(tc, repair_drops_stale_entries_and_empty_owners);
     tcase_add_test(tc, repair_leaves_a_busy_empty_owner);
     tcase_add_test(tc, record_keeps_the_owner_key);
