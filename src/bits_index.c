@@ -179,6 +179,8 @@ apr_status_t bits_index_lock(bits_lock_t **out, bits_claims_t *claims,
 
         if (rv == APR_SUCCESS)
             rv = bits_lock_acquire(out, claims, path, claim, max_wait, p);
+        if (APR_STATUS_IS_ENOENT(rv))
+            continue;       /* the directory went between mkdir and open */
         if (rv != APR_SUCCESS)
             return rv;
         if (lock_still_linked(*out, path, p))
