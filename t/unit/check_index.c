@@ -5,7 +5,9 @@
 #include <sys/file.h>
 #include <fcntl.h>
 #include <unistd.h>
+#include <errno.h>
 #include <apr_strings.h>
+#include <apr_thread_proc.h>
 #include "bits_index.h"
 #include "bits_session.h"
 #include "check_units.h"
@@ -250,6 +252,57 @@ START_TEST(owner_lock_held_by_another_process_is_waited_for)
 }
 END_TEST
 
+typedef struct {
+    apr_status_t rv;
+    bits_lock_t *lk;
+} waiter_t;
+
+static void *APR_THREAD_FUNC wait_for_owner(apr_thread_t *t, void *data)
+{
+    waiter_t *w = data;
+
+    w->rv = bits_index_lock(&w->lk, claims, store, "user-a", apr_time_from_sec(5),
+                            bits_test_pool);
+    apr_thread_exit(t, APR_SUCCESS);
+    return NULL;
+}
+
+/* The sweep removes an empty owner's directory, lock file and all, while a
+ * Create-Session waits on that lock file: the waiter must end up holding
+ * the lock on a file that is still there, not on the unlinked one. */
+START_TEST(owner_lock_survives_the_sweep_removing_the_directory)
+{
+    apr_pool_t *p = bits_test_pool;
+    const char *dir = apr_pstrcat(p, store, "/" BITS_INDEX_DIR "/user-a", NULL);
+    const char *lock = apr_pstrcat(p, dir, "/" BITS_INDEX_LOCK_FILE, NULL);
+    waiter_t w = { APR_EGENERAL, NULL };
+    apr_thread_t *t;
+    apr_status_t trv;
+    bits_lock_t *lk;
+    int fd, fd2;
+
+    ck_assert_int_eq(bits_index_lock(&lk, claims, store, "user-a", 0, p), APR_SUCCESS);
+    bits_lock_release(lk);
+    fd = open(lock, O_RDWR);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(flock(fd, LOCK_EX), 0);              /* the "sweep" */
+    ck_assert_int_eq(apr_thread_create(&t, NULL, wait_for_owner, &w, p), APR_SUCCESS);
+    apr_sleep(apr_time_from_msec(200));                   /* let it open and wait */
+    ck_assert_int_eq(unlink(lock), 0);
+    ck_assert_int_eq(rmdir(dir), 0);
+    close(fd);
+    ck_assert_int_eq(apr_thread_join(&trv, t), APR_SUCCESS);
+    ck_assert_int_eq(w.rv, APR_SUCCESS);
+    ck_assert(bits_test_exists(lock));
+    fd2 = open(lock, O_RDWR);
+    ck_assert_int_ge(fd2, 0);
+    ck_assert_int_eq(flock(fd2, LOCK_EX | LOCK_NB), -1);  /* held: the linked file */
+    ck_assert_int_eq(errno, EWOULDBLOCK);
+    close(fd2);
+    bits_lock_release(w.lk);
+}
+END_TEST
+
 static int collect(void *baton, const char *key)
 {
     apr_array_header_t *a = baton;
@@ -400,6 +453,7 @@ TCase *bits_index_tcase(void)
     tcase_add_test(tc, count_live_checks_the_records);
     tcase_add_test(tc, owner_lock_excludes_the_same_owner_only);
     tcase_add_test(tc, owner_lock_held_by_another_process_is_waited_for);
+    tcase_add_test(tc, owner_lock_survives_the_sweep_removing_the_directory);
     tcase_add_test(tc, owners_and_their_sessions_are_listed);
     tcase_add_test(tc, owners_are_counted_with_a_bound);
     tcase_add_test(tc, repair_drops_stale_entries_and_empty_owners);
