@@ -52,6 +52,7 @@ static void *bits_dir_create(apr_pool_t *p, char *dir)
     c->limit_enable = BITS_UNSET;
     c->session_group = BITS_UNSET;
     c->published_mode = BITS_UNSET;
+    c->owners_limit = BITS_UNSET;
     return c;
 }
 
@@ -82,6 +83,7 @@ static void *bits_dir_merge(apr_pool_t *p, void *basev, void *addv)
     PICK(limit_enable, BITS_UNSET);
     PICK(session_group, BITS_UNSET);
     PICK(published_mode, BITS_UNSET);
+    PICK(owners_limit, BITS_UNSET);
     return n;
 }
 #undef PICK
@@ -212,6 +214,22 @@ static const char *set_int(cmd_parms *cmd, void *dcv, const char *arg)
     if (!err)
         *field = (int)v;
     return err;
+}
+
+/* A store-wide ceiling against clients rotating addresses; off by default. */
+static const char *set_owners_limit(cmd_parms *cmd, void *dcv, const char *arg)
+{
+    apr_int64_t v = 0;
+    const char *err;
+
+    if (!strcasecmp(arg, "unlimited")) {
+        ((bits_dir_conf *)dcv)->owners_limit = 0;
+        return NULL;
+    }
+    if ((err = parse_number(cmd, arg, 1, 10000000, &v)) != NULL)
+        return apr_pstrcat(cmd->pool, err, " (or unlimited)", NULL);
+    ((bits_dir_conf *)dcv)->owners_limit = (int)v;
+    return NULL;
 }
 
 /* IIS numbers its units 0, 1, 2; names are accepted too. */
@@ -369,10 +387,15 @@ static const command_rec bits_cmds[] = {
                   "Unit of BITSCleanupCount: minutes, hours (default) or days"),
     AP_INIT_TAKE1("BITSNumberOfSessionsLimit", set_int,
                   (void *)APR_OFFSETOF(bits_dir_conf, sessions_limit), ACCESS_CONF,
-                  "Sessions one user may have at once (50)"),
+                  "Live sessions one owner (a user; for anonymous uploads a "
+                  "client address, an IPv6 /64) may hold in a store (50)"),
     AP_INIT_FLAG("BITSSessionLimitEnable", ap_set_flag_slot,
                  (void *)APR_OFFSETOF(bits_dir_conf, limit_enable), ACCESS_CONF,
-                 "Whether the sweep enforces BITSNumberOfSessionsLimit (On)"),
+                 "Whether BITSNumberOfSessionsLimit is enforced, at "
+                 "Create-Session and by the sweep (On)"),
+    AP_INIT_TAKE1("BITSSessionOwnersLimit", set_owners_limit, NULL, ACCESS_CONF,
+                  "How many owners (users, client addresses) may hold sessions "
+                  "in a store at once (unlimited)"),
     AP_INIT_TAKE1("BITSSessionGroup", set_session_group, NULL, ACCESS_CONF,
                   "Group that may read the session store and write replies "
                   "(a by-reference application); default none: the store is "

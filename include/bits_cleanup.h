@@ -1,7 +1,9 @@
 /* The sweep of a session store (spec §13 "Cleanup task"): expired sessions
- * lose their data, old tombstones and debris go, and a user over the
- * session limit loses their most recent sessions, as IIS does.  Safe to run
- * from several processes and farm nodes at once.  APR only (unit-tested). */
+ * lose their data, old tombstones and debris go, an owner over the session
+ * limit loses their most recent sessions, as IIS does, and the session
+ * index (bits_index.h) is repaired.  Owners are owner keys: one owner's
+ * sessions never cost another owner any.  Safe to run from several
+ * processes and farm nodes at once.  APR only (unit-tested). */
 #ifndef BITS_CLEANUP_H
 #define BITS_CLEANUP_H
 
@@ -13,15 +15,17 @@ typedef struct {
     apr_interval_time_t session_timeout;  /* live sessions idle this long expire */
     apr_interval_time_t tombstone_ttl;    /* tombstones older than this go */
     apr_interval_time_t grace;            /* tolerance for clocks of other nodes */
-    int sessions_limit;                   /* per user; <= 0 = no limit */
+    int sessions_limit;                   /* per owner key; <= 0 = no limit */
 } bits_sweep_policy_t;
 
 typedef struct {
     int live;        /* sessions left running */
     int expired;     /* live sessions that expired now */
-    int limited;     /* sessions removed for the per-user limit */
+    int limited;     /* sessions removed for the per-owner limit */
     int removed;     /* tombstones and debris deleted */
     int busy;        /* skipped because a request held them */
+    int indexed;     /* live sessions that had no index entry */
+    int unindexed;   /* index entries without a live session, dropped */
 } bits_sweep_stats_t;
 
 /* Sweeps <store>/Requests.  Sessions locked by a request are skipped. */

@@ -35,6 +35,7 @@ typedef struct {
     int limit_enable;          /* BITSSessionLimitEnable */
     apr_int64_t session_group; /* BITSSessionGroup: a gid, BITS_GROUP_NONE or unset */
     int published_mode;        /* BITSPublishedFileMode (octal bits) or unset */
+    int owners_limit;          /* BITSSessionOwnersLimit, 0 = unlimited */
 } bits_dir_conf;
 
 #define BITS_GROUP_NONE (-2)
@@ -60,6 +61,8 @@ typedef struct {
 #define bits_conf_sessions_limit(c) \
     ((c)->limit_enable == 0 ? 0 : (c)->sessions_limit == BITS_UNSET \
      ? BITS_DEFAULT_SESSIONS_LIMIT : (c)->sessions_limit)
+#define bits_conf_owners_limit(c) \
+    ((c)->owners_limit == BITS_UNSET ? 0 : (c)->owners_limit)
 #define bits_conf_notify_timeout(c) \
     apr_time_from_sec((c)->notify_timeout == BITS_UNSET \
                       ? BITS_DEFAULT_NOTIFY_TIMEOUT : (c)->notify_timeout)

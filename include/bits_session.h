@@ -41,6 +41,7 @@ typedef struct {
     char id[BITS_GUID_LEN + 1];
     bits_state_t state;
     const char *owner;        /* r->user at Create-Session, "" if anonymous */
+    const char *owner_key;    /* what the session counts against (bits_index.h) */
     const char *dest_url;     /* absolute URL as addressed at Create-Session */
     const char *dest_path;    /* confined file-system destination */
     int notify_type;          /* how it completed; set from the configuration
@@ -106,8 +107,12 @@ apr_status_t bits_session_save(const bits_session_t *s, const char *root,
 apr_status_t bits_session_save_progress(const bits_session_t *s, const char *root,
                                         apr_pool_t *p);
 
+/* mkdir that accepts an existing real directory but never a symlink. */
+apr_status_t bits_store_mkdir(const char *path, apr_pool_t *p);
+
 /* Deletes the session's data files (request file, reply dir), keeping the
- * state file and lock, then saves the record in the terminal state given. */
+ * state file and lock, then saves the record in the terminal state given
+ * and drops the session's index entry. */
 apr_status_t bits_session_tombstone(bits_session_t *s, const char *root,
                                     bits_state_t terminal, apr_pool_t *p);
 

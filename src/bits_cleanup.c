@@ -10,6 +10,7 @@
 #include "bits_cleanup.h"
 #include "bits_session.h"
 #include "bits_fileio.h"
+#include "bits_index.h"
 
 #define SWEEP_STAMP "/.sweep-stamp"
 #define SWEEP_CLAIM "/.sweep-claim"
@@ -18,7 +19,7 @@
 #define SWEEP_FILE_MODE (APR_FPROT_UREAD | APR_FPROT_UWRITE)
 
 typedef struct {
-    const char *owner;
+    const char *key;          /* the owner key the session counts against */
     const char *id;
     apr_time_t created;
 } live_session_t;
@@ -77,7 +78,12 @@ static void sweep_one(const char *store, const char *id,
             stats->expired++;
     }
     else {
-        live->owner = s.owner;
+        /* Repairs a missing entry; under the session's lock, so no
+         * tombstone can remove the session meanwhile. */
+        if (!bits_index_has(store, s.owner_key, s.id, p)
+            && bits_index_add(store, s.owner_key, s.id, p) == APR_SUCCESS)
+            stats->indexed++;
+        live->key = s.owner_key;
         live->id = apr_pstrdup(p, s.id);
         live->created = s.created;
         stats->live++;
@@ -89,14 +95,16 @@ static void sweep_one(const char *store, const char *id,
 static int by_owner_newest_first(const void *a, const void *b)
 {
     const live_session_t *x = a, *y = b;
-    int c = strcmp(x->owner, y->owner);
+    int c = strcmp(x->key, y->key);
 
     if (c)
         return c;
     return x->created < y->created ? 1 : x->created > y->created ? -1 : 0;
 }
 
-/* IIS: a user over the limit loses their most recent sessions. */
+/* IIS: an owner over the limit loses their most recent sessions.  With the
+ * limit enforced at Create-Session this only happens after the limit was
+ * lowered, and only to that owner's sessions. */
 static void enforce_limit(const char *store, apr_array_header_t *live, int limit,
                           bits_claims_t *claims, bits_sweep_stats_t *stats,
                           apr_pool_t *p)
@@ -107,7 +115,7 @@ static void enforce_limit(const char *store, apr_array_header_t *live, int limit
     qsort(all, (size_t)live->nelts, sizeof *all, by_owner_newest_first);
     while (i < live->nelts) {
         int n = 1, j;
-        while (i + n < live->nelts && !strcmp(all[i].owner, all[i + n].owner))
+        while (i + n < live->nelts && !strcmp(all[i].key, all[i + n].key))
             n++;
         for (j = 0; j < n - limit; j++) {
             bits_session_t s;
@@ -156,7 +164,7 @@ apr_status_t bits_sweep(const char *store, const bits_sweep_policy_t *policy,
         apr_pool_clear(iter);
         sweep_one(store, id, policy, claims, now, stats, &one, iter);
         if (one.id) {
-            one.owner = apr_pstrdup(p, one.owner);
+            one.key = apr_pstrdup(p, one.key);
             one.id = apr_pstrdup(p, one.id);
             *(live_session_t *)apr_array_push(live) = one;
         }
@@ -165,7 +173,7 @@ apr_status_t bits_sweep(const char *store, const bits_sweep_policy_t *policy,
     apr_pool_destroy(iter);
     if (policy->sessions_limit > 0)
         enforce_limit(store, live, policy->sessions_limit, claims, stats, p);
-    return APR_SUCCESS;
+    return bits_index_repair(store, claims, policy->grace, now, &stats->unindexed, p);
 }
 
 int bits_sweep_due(const char *store, apr_interval_time_t interval,

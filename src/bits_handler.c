@@ -14,6 +14,7 @@
 #include "bits_notify.h"
 #include "bits_guard.h"
 #include "bits_url.h"
+#include "bits_index.h"
 
 #define ACK_BUSY      BITS_ACK_ERR(HTTP_SERVICE_UNAVAILABLE, \
                                    BITS_E_HTTP(HTTP_SERVICE_UNAVAILABLE))
@@ -23,8 +24,12 @@ bits_ack_t bits_fail(bits_req_t *rq, bits_ack_t ack, apr_status_t rv,
 {
     va_list ap;
     const char *why;
+    /* A 503 of our own only asks the client to come back later (busy,
+     * over its session limit): not a server failure. */
+    int retry_later = ack.status == HTTP_SERVICE_UNAVAILABLE
+                      && ack.context == BITS_CONTEXT_SERVER;
     int level = ack.status >= 500 && ack.code != BITS_E_SESSION_NOT_FOUND
-                ? APLOG_ERR : APLOG_INFO;
+                && !retry_later ? APLOG_ERR : APLOG_INFO;
 
     va_start(ap, fmt);
     why = apr_pvsprintf(rq->r->pool, fmt, ap);
@@ -164,9 +169,64 @@ static void sweep_if_due(bits_req_t *rq)
     rv = bits_sweep(rq->store, &policy, bits_child_claims, now, &st, rq->r->pool);
     bits_sweep_done(rq->store, now, rq->r->pool);
     ap_log_rerror(APLOG_MARK, rv == APR_SUCCESS ? APLOG_INFO : APLOG_ERR, rv, rq->r,
-                  "BITS sweep of %s: %d live, %d expired, %d over the per-user limit, "
-                  "%d removed, %d busy", rq->store, st.live, st.expired, st.limited,
-                  st.removed, st.busy);
+                  "BITS sweep of %s: %d live, %d expired, %d over the per-owner limit, "
+                  "%d removed, %d busy; index: %d added, %d dropped", rq->store,
+                  st.live, st.expired, st.limited, st.removed, st.busy, st.indexed,
+                  st.unindexed);
+}
+
+/* BITSNumberOfSessionsLimit at Create-Session (§13, §17.26): counted per
+ * owner key from the session index, under the owner's lock so that racing
+ * Create-Sessions cannot both slip under the limit.  Over it, the client is
+ * told to retry later (503, context 0x5): a 4xx would fail its job.  The
+ * index entry is made here, before the session, and the lock is held until
+ * the session exists. */
+static int reserve_session_slot(bits_req_t *rq, bits_lock_t **owner_lock,
+                                bits_ack_t *ack)
+{
+    request_rec *r = rq->r;
+    const char *key = rq->sess.owner_key;
+    int limit = bits_conf_sessions_limit(rq->conf);
+    int owners = bits_conf_owners_limit(rq->conf);
+    apr_status_t rv;
+
+    /* Only a newcomer can raise the number of owners (a soft ceiling:
+     * racing newcomers may pass it by a few). */
+    if (owners > 0 && !bits_index_has_owner(rq->store, key, r->pool)
+        && bits_index_owner_count(rq->store, owners, r->pool) >= owners) {
+        *ack = bits_fail(rq, ACK_BUSY, 0, "%d owners already hold sessions in %s, "
+                         "'%s' is not one of them (BITSSessionOwnersLimit %d)",
+                         owners, rq->store, key, owners);
+        return 0;
+    }
+    rv = bits_index_lock(owner_lock, bits_child_claims, rq->store, key,
+                         bits_conf_lock_timeout(rq->conf), r->pool);
+    if (rv == APR_TIMEUP || rv == APR_EAGAIN) {
+        *ack = bits_fail(rq, ACK_BUSY, rv, "the sessions of '%s' are busy", key);
+        return 0;
+    }
+    if (rv != APR_SUCCESS) {
+        *ack = bits_fail(rq, bits_ack_for_io_error(rv), rv,
+                         "cannot lock the session index of '%s' in %s", key, rq->store);
+        return 0;
+    }
+    /* Entries are checked against their records only at the limit. */
+    if (limit > 0 && bits_index_count(rq->store, key, limit, r->pool) >= limit
+        && bits_index_count_live(rq->store, key, limit,
+                                 bits_conf_session_timeout(rq->conf), apr_time_now(),
+                                 r->pool) >= limit) {
+        bits_lock_release(*owner_lock);
+        *ack = bits_fail(rq, ACK_BUSY, 0, "'%s' already holds %d sessions in %s "
+                         "(BITSNumberOfSessionsLimit %d)", key, limit, rq->store, limit);
+        return 0;
+    }
+    if ((rv = bits_index_add(rq->store, key, rq->sess.id, r->pool)) != APR_SUCCESS) {
+        bits_lock_release(*owner_lock);
+        *ack = bits_fail(rq, bits_ack_for_io_error(rv), rv,
+                         "cannot add the session to the index of %s", rq->store);
+        return 0;
+    }
+    return 1;
 }
 
 static bits_ack_t packet_create(bits_req_t *rq)
@@ -179,6 +239,7 @@ static bits_ack_t packet_create(bits_req_t *rq)
     apr_finfo_t fi;
     apr_status_t rv;
     bits_ack_t ack;
+    bits_lock_t *owner_lock;
 
     if (!bits_protocol_negotiate(apr_table_get(r->headers_in, BITS_H_PROTOCOLS),
                                  r->pool))
@@ -211,6 +272,9 @@ static bits_ack_t packet_create(bits_req_t *rq)
     s->max_upload = bits_conf_max_upload(conf);
     s->total = -1;
     s->created = apr_time_now();
+    s->owner_key = bits_owner_key(s->owner, r->useragent_ip, r->pool);
+    if (!reserve_session_slot(rq, &owner_lock, &ack))
+        return ack;
     rq->id_header = s->id;
     rv = bits_session_create_dir(rq->store, s->id, bits_conf_session_group(conf),
                                  r->pool);
@@ -219,6 +283,7 @@ static bits_ack_t packet_create(bits_req_t *rq)
                          "cannot create the session in %s", rq->store);
     if (!bits_save(rq, &ack))
         return ack;
+    bits_lock_release(owner_lock);
 
     apr_table_setn(r->err_headers_out, BITS_H_PROTOCOL, BITS_PROTOCOL_GUID);
     apr_table_setn(r->err_headers_out, "Accept-Encoding", "identity");
@@ -230,8 +295,8 @@ static bits_ack_t packet_create(bits_req_t *rq)
                                         (apr_int64_t)bits_conf_fallback(conf)));
     }
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                  "BITS session %s created for %s by '%s'", s->id, dest,
-                  ap_escape_logitem(r->pool, s->owner));
+                  "BITS session %s created for %s by '%s' (counted as %s)", s->id,
+                  dest, ap_escape_logitem(r->pool, s->owner), s->owner_key);
     return BITS_ACK_OK;
 }
 

@@ -9,6 +9,7 @@
 #include <apr_lib.h>
 #include "bits_session.h"
 #include "bits_fileio.h"
+#include "bits_index.h"
 
 #define STATE_VERSION_LINE "BITS-Session 1"
 #define STATE_MAX_SIZE     (64 * 1024)
@@ -82,14 +83,16 @@ const char *bits_session_serialize(const bits_session_t *s, apr_pool_t *p)
         "publish_ino=%" APR_UINT64_T_FMT "\n"
         "final_status=%d\nfinal_code=%u\nfinal_context=%d\n"
         "reply_url=%s\nstatic_reply=%d\n"
-        "created=%" APR_TIME_T_FMT "\nlast_activity=%" APR_TIME_T_FMT "\n",
+        "created=%" APR_TIME_T_FMT "\nlast_activity=%" APR_TIME_T_FMT "\n"
+        "owner_key=%s\n",
         s->id, bits_state_name(s->state), escape(s->owner, p),
         escape(s->dest_url, p), escape(s->dest_path, p),
         s->notify_type, s->allow_overwrites,
         s->max_upload, s->total, s->received, s->copy_to_dest, s->published,
         (apr_uint64_t)s->publish_ino,
         s->final_ack.status, s->final_ack.code, s->final_ack.context,
-        escape(s->reply_url, p), s->static_reply, s->created, s->last_activity);
+        escape(s->reply_url, p), s->static_reply, s->created, s->last_activity,
+        escape(s->owner_key, p));
 }
 
 /* Strict signed decimal (the record only holds what we wrote). */
@@ -133,6 +136,7 @@ static int parse_field(bits_session_t *s, const char *key, const char *val,
     else if (!strcmp(key, "dest_url"))  str = &s->dest_url;
     else if (!strcmp(key, "dest_path")) str = &s->dest_path;
     else if (!strcmp(key, "reply_url")) str = &s->reply_url;
+    else if (!strcmp(key, "owner_key")) str = &s->owner_key;
     if (str)
         return (*str = unescape(val, p)) ? 0 : -1;
 
@@ -187,6 +191,10 @@ apr_status_t bits_session_parse(bits_session_t *s, const char *text,
     if (first || !s->id[0] || !s->owner || !s->dest_path
         || s->received < 0 || (s->total >= 0 && s->received > s->total))
         return APR_EINVAL;
+    /* Records from before the index: users keep their key, anonymous
+     * sessions (address unknown) share "anon-unknown". */
+    if (!s->owner_key || !*s->owner_key)
+        s->owner_key = bits_owner_key(s->owner, NULL, p);
     return APR_SUCCESS;
 }
 
@@ -245,6 +253,12 @@ static apr_status_t make_real_dir(const char *path, mode_t mode, apr_gid_t group
     if (lstat(path, &st) != 0)
         return APR_FROM_OS_ERROR(errno);
     return S_ISDIR(st.st_mode) ? APR_SUCCESS : APR_EEXIST;
+}
+
+apr_status_t bits_store_mkdir(const char *path, apr_pool_t *p)
+{
+    (void)p;
+    return make_real_dir(path, DIR_MODE_PRIVATE, BITS_NO_GROUP);
 }
 
 apr_status_t bits_session_create_dir(const char *root, const char *id,
@@ -348,6 +362,9 @@ apr_status_t bits_session_tombstone(bits_session_t *s, const char *root,
             && APR_STATUS_IS_ENOENT(rv))
             rv = APR_SUCCESS;
     }
+    /* An entry left behind only makes its owner's count high until the
+     * next check of the entries (at the limit, or the sweep). */
+    bits_index_remove(root, s->owner_key, s->id, p);
     return rv;
 }
 

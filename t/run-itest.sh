@@ -23,6 +23,8 @@ SCENARIOS=(
     names names/sub namesht namesmap namesexec namesinc namesinc/up
     # issue 6 items 3, 4, 12: store exposure, nested stores, permissions
     storeup storedef storeserved storedavdb outer outer/team storecfg perms permsmode permsgrp permsbadgrp
+    # issue 6 item 5, session flooding (t/26_flood.t)
+    flood flood/members flood/wide floodcap
 )
 HTPASSWD_FILE=t/state/bits-htpasswd
 CUSTOM_SESSIONS=t/state/custom-sessions

@@ -8,6 +8,7 @@
 #include <apr_strings.h>
 #include "bits_cleanup.h"
 #include "bits_session.h"
+#include "bits_index.h"
 #include "check_units.h"
 
 #define HOUR apr_time_from_sec(3600)
@@ -36,9 +37,11 @@ static void teardown(void)
     bits_test_pool_teardown();
 }
 
-/* A session of `owner`, created `age` ago, last active `idle` ago. */
-static const char *add_session(const char *owner, bits_state_t state,
-                               apr_interval_time_t age, apr_interval_time_t idle)
+/* A session counted under `key` (NULL: the user's key), created `age` ago,
+ * last active `idle` ago; without an index entry. */
+static const char *add_keyed_session(const char *owner, const char *key,
+                                     bits_state_t state, apr_interval_time_t age,
+                                     apr_interval_time_t idle)
 {
     apr_pool_t *p = bits_test_pool;
     bits_session_t s;
@@ -47,6 +50,7 @@ static const char *add_session(const char *owner, bits_state_t state,
     ck_assert_int_eq(bits_guid_new(s.id), APR_SUCCESS);
     s.state = state;
     s.owner = owner;
+    s.owner_key = key;
     s.dest_url = "http://h/up/f";
     s.dest_path = "/srv/up/f";
     s.total = -1;
@@ -56,6 +60,12 @@ static const char *add_session(const char *owner, bits_state_t state,
     ck_assert_int_eq(bits_session_create_dir(store, s.id, BITS_NO_GROUP, p), APR_SUCCESS);
     ck_assert_int_eq(bits_session_save(&s, store, p), APR_SUCCESS);
     return apr_pstrdup(p, s.id);
+}
+
+static const char *add_session(const char *owner, bits_state_t state,
+                               apr_interval_time_t age, apr_interval_time_t idle)
+{
+    return add_keyed_session(owner, NULL, state, age, idle);
 }
 
 static bits_state_t state_of(const char *id)
@@ -181,6 +191,63 @@ START_TEST(user_over_the_limit_loses_the_most_recent_sessions)
 }
 END_TEST
 
+/* Anonymous clients used to share one owner: the oldest sessions of one
+ * client cost another client its newer ones.  Now each address counts. */
+START_TEST(limit_is_per_owner_key_never_across_keys)
+{
+    const char *x1 = add_keyed_session("", "anon-192.0.2.1", BITS_STATE_RECEIVING,
+                                       9 * HOUR, 0);
+    const char *x2 = add_keyed_session("", "anon-192.0.2.1", BITS_STATE_RECEIVING,
+                                       8 * HOUR, 0);
+    const char *x3 = add_keyed_session("", "anon-192.0.2.1", BITS_STATE_RECEIVING,
+                                       7 * HOUR, 0);
+    const char *v1 = add_keyed_session("", "anon-192.0.2.2", BITS_STATE_RECEIVING,
+                                       HOUR, 0);
+    const char *v2 = add_keyed_session("", "anon-192.0.2.2", BITS_STATE_RECEIVING,
+                                       HOUR / 2, 0);
+    bits_sweep_stats_t st;
+
+    bits_sweep(store, &policy, claims, now, &st, bits_test_pool);
+    ck_assert_int_eq(st.limited, 1);
+    ck_assert_int_eq(state_of(x1), BITS_STATE_RECEIVING);
+    ck_assert_int_eq(state_of(x2), BITS_STATE_RECEIVING);
+    ck_assert_int_eq(state_of(x3), BITS_STATE_EXPIRED);
+    ck_assert_int_eq(state_of(v1), BITS_STATE_RECEIVING);
+    ck_assert_int_eq(state_of(v2), BITS_STATE_RECEIVING);
+}
+END_TEST
+
+START_TEST(sweep_repairs_the_index_both_ways)
+{
+    apr_pool_t *p = bits_test_pool;
+    const char *live = add_keyed_session("", "anon-192.0.2.1", BITS_STATE_RECEIVING,
+                                         HOUR, 0);
+    const char *old = add_session("alice", BITS_STATE_RECEIVING, 30 * HOUR, 25 * HOUR);
+    const char *legacy = add_session("", BITS_STATE_RECEIVING, HOUR, 0);
+    char ghost[BITS_GUID_LEN + 1];
+    const char *ghost_entry;
+    bits_sweep_stats_t st;
+
+    ck_assert_int_eq(bits_guid_new(ghost), APR_SUCCESS);
+    ck_assert_int_eq(bits_index_add(store, "anon-192.0.2.9", ghost, p), APR_SUCCESS);
+    ck_assert_int_eq(bits_index_add(store, "user-alice", old, p), APR_SUCCESS);
+    ghost_entry = apr_pstrcat(p, store, "/" BITS_INDEX_DIR "/anon-192.0.2.9/", ghost, NULL);
+    ck_assert_int_eq(apr_file_mtime_set(ghost_entry, now - HOUR, p), APR_SUCCESS);
+
+    bits_sweep(store, &policy, claims, now, &st, p);
+    ck_assert_int_eq(st.indexed, 2);           /* live and legacy had none */
+    ck_assert_int_eq(st.unindexed, 1);         /* the ghost */
+    ck_assert(bits_index_has(store, "anon-192.0.2.1", live, p));
+    ck_assert(bits_index_has(store, "anon-unknown", legacy, p));
+    ck_assert(!bits_index_has(store, "user-alice", old, p));   /* expired: tombstone */
+    ck_assert(!bits_test_exists(ghost_entry));
+    ck_assert(!bits_test_exists(apr_pstrcat(p, store, "/" BITS_INDEX_DIR "/user-alice",
+                                            NULL)));
+    bits_sweep(store, &policy, claims, now, &st, p);
+    ck_assert_int_eq(st.indexed + st.unindexed, 0);  /* nothing left to repair */
+}
+END_TEST
+
 START_TEST(missing_store_is_nothing_to_do)
 {
     bits_sweep_stats_t st;
@@ -227,6 +294,8 @@ TCase *bits_cleanup_tcase(void)
     tcase_add_test(tc, unreadable_debris_goes_only_after_the_grace_period);
     tcase_add_test(tc, foreign_entries_are_left_alone);
     tcase_add_test(tc, user_over_the_limit_loses_the_most_recent_sessions);
+    tcase_add_test(tc, limit_is_per_owner_key_never_across_keys);
+    tcase_add_test(tc, sweep_repairs_the_index_both_ways);
     tcase_add_test(tc, missing_store_is_nothing_to_do);
     tcase_add_test(tc, sweep_is_due_once_per_interval);
     tcase_add_test(tc, stale_claim_is_taken_over);

@@ -132,6 +132,7 @@ static Suite *bits_suite(void)
     suite_add_tcase(s, bits_cleanup_tcase());
     suite_add_tcase(s, bits_notify_tcase());
     suite_add_tcase(s, bits_store_tcase());
+    suite_add_tcase(s, bits_index_tcase());
     return s;
 }
 

@@ -17,6 +17,7 @@ TCase *bits_fileio_tcase(void);
 TCase *bits_cleanup_tcase(void);
 TCase *bits_notify_tcase(void);
 TCase *bits_store_tcase(void);
+TCase *bits_index_tcase(void);
 
 /* A fresh pool per test: add as a checked fixture (runs in the test's
  * forked child, so nothing leaks from one test into the next). */
