@@ -1,0 +1,127 @@
+/* Shared plumbing of the libFuzzer targets; see fuzz_common.h. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <apr_general.h>
+#include <apr_strings.h>
+#include <curl/curl.h>
+#include "fuzz_common.h"
+
+void fuzz_fail(const char *file, int line, const char *cond, const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(stderr, "\n==fuzz== PROPERTY VIOLATED at %s:%d: %s\n==fuzz== ", file, line,
+            cond);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    abort();
+}
+
+apr_pool_t *fuzz_pool(void)
+{
+    static apr_pool_t *pool;
+
+    if (pool == NULL) {
+        if (apr_initialize() != APR_SUCCESS || apr_pool_create(&pool, NULL) != APR_SUCCESS)
+            abort();
+    }
+    apr_pool_clear(pool);
+    return pool;
+}
+
+static apr_status_t free_copy(void *data)
+{
+    free(data);
+    return APR_SUCCESS;
+}
+
+const char *fuzz_cstr(const uint8_t *data, size_t size, apr_pool_t *p)
+{
+    const uint8_t *nul = size ? memchr(data, '\0', size) : NULL;
+    size_t len = nul ? (size_t)(nul - data) : size;
+    char *s = malloc(len + 1);
+
+    if (s == NULL)
+        abort();
+    memcpy(s, data, len);
+    s[len] = '\0';
+    apr_pool_cleanup_register(p, s, free_copy, apr_pool_cleanup_null);
+    return s;
+}
+
+int fuzz_fields(const uint8_t *data, size_t size, const char **out, int n,
+                apr_pool_t *p)
+{
+    const uint8_t *end = data + size;
+    int i = 0;
+
+    while (i < n) {
+        const uint8_t *nul = (i < n - 1 && data < end)
+                             ? memchr(data, '\0', (size_t)(end - data)) : NULL;
+
+        out[i++] = fuzz_cstr(data, nul ? (size_t)(nul - data) : (size_t)(end - data), p);
+        if (nul == NULL)
+            break;
+        data = nul + 1;
+    }
+    for (int j = i; j < n; j++)
+        out[j] = NULL;
+    return i;
+}
+
+int fuzz_is_printable_token(const char *s)
+{
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c < 0x21 || c > 0x7e)
+            return 0;
+    }
+    return 1;
+}
+
+int fuzz_has_http_scheme(const char *s)
+{
+    return strncasecmp(s, "http://", 7) == 0 || strncasecmp(s, "https://", 8) == 0;
+}
+
+const char *fuzz_url_host(const char *url, apr_pool_t *p)
+{
+    CURLU *u = curl_url();
+    char *host = NULL;
+    const char *out = NULL;
+
+    if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK
+        && curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK)
+        out = apr_pstrdup(p, host);
+    curl_free(host);
+    curl_url_cleanup(u);
+    return out;
+}
+
+void fuzz_check_url(const char *url, size_t max_len, const char *what)
+{
+    CURLU *u;
+    char *scheme = NULL, *host = NULL;
+    int parsed;
+
+    FUZZ_CHECK(strlen(url) <= max_len, "%s: %zu bytes, longer than %zu", what,
+               strlen(url), max_len);
+    FUZZ_CHECK(fuzz_is_printable_token(url),
+               "%s has a control, blank or non-ASCII byte: \"%s\"", what, url);
+    FUZZ_CHECK(fuzz_has_http_scheme(url), "%s is not http(s)://: \"%s\"", what, url);
+    u = curl_url();
+    parsed = u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK
+             && curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK
+             && curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK;
+    FUZZ_CHECK(parsed && *host
+               && (!strcasecmp(scheme, "http") || !strcasecmp(scheme, "https")),
+               "%s is not a well-formed absolute http(s) URL: \"%s\"", what, url);
+    curl_free(scheme);
+    curl_free(host);
+    curl_url_cleanup(u);
+}
