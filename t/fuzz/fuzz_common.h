@@ -15,11 +15,12 @@
 void fuzz_fail(const char *file, int line, const char *cond, const char *fmt, ...)
     __attribute__((noreturn, format(printf, 4, 5)));
 
-/* The pool of this input: cleared on every call (frees fuzz_cstr copies). */
+/* The pool of this input: cleared on every call, which also frees the
+ * fuzz_cstr copies of the previous input. */
 apr_pool_t *fuzz_pool(void);
 
-/* A malloc'ed copy of data[0..size) with a NUL after it, freed with the
- * pool.  An embedded NUL ends the string early, as in a header value. */
+/* A malloc'ed copy of data[0..size) with a NUL after it, freed by the
+ * next fuzz_pool() (at most 16 per input).  An embedded NUL ends the string early, as in a header value. */
 const char *fuzz_cstr(const uint8_t *data, size_t size, apr_pool_t *p);
 
 /* Splits the input at NUL bytes into at most n fields (the last one takes
