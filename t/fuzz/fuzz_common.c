@@ -93,6 +93,26 @@ int fuzz_has_http_scheme(const char *s)
     return strncasecmp(s, "http://", 7) == 0 || strncasecmp(s, "https://", 8) == 0;
 }
 
+const char *fuzz_dest_url(const char *in, apr_pool_t *p)
+{
+    static const char host_chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                     "0123456789-._:[]";
+    const char *rest = in, *c;
+    size_t host_len;
+
+    if (strncasecmp(in, "http://", 7) == 0)
+        rest = in + 7;
+    else if (strncasecmp(in, "https://", 8) == 0)
+        rest = in + 8;
+    host_len = strspn(rest, host_chars);
+    if (host_len == 0 || (rest[host_len] != '\0' && rest[host_len] != '/'))
+        return NULL;
+    for (c = rest + host_len; *c; c++)
+        if ((unsigned char)*c <= 0x20 || *c == 0x7f)
+            return NULL;
+    return rest == in ? apr_pstrcat(p, "http://", in, NULL) : in;
+}
+
 const char *fuzz_url_host(const char *url, apr_pool_t *p)
 {
     CURLU *u = curl_url();

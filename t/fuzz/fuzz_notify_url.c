@@ -1,9 +1,10 @@
 /* The notification URL (bits_notify_url): the configured reference
  * resolved against the upload's URL, plus the client's query string.
- * Input: "ref NUL dest_url".  The destination URL is built by the server
- * from the request, so it is always http(s): other schemes get "http://"
- * put in front.  References with a scheme other than http(s) are skipped
- * (BITSServerNotificationURL takes http(s) or relative references only).
+ * Input: "ref NUL dest_url", the destination as httpd lets a client shape
+ * it (see fuzz_dest_url; "http://" is added in front).  References with a
+ * scheme other than http(s), with bytes outside printable ASCII or with
+ * %-escapes in the host are skipped: BITSServerNotificationURL is the
+ * administrator's, an http(s) or relative reference.
  * Properties: the result is NULL or one well-formed absolute http(s) URL of
  * printable ASCII, at most BITS_MAX_URL; a relative reference (no scheme,
  * no "//") never moves the request to another host. */
@@ -24,6 +25,17 @@ static const char *scheme_of(const char *ref, apr_pool_t *p)
            ? apr_pstrmemdup(p, ref, len) : NULL;
 }
 
+/* 1 if the reference has an authority ("//host") with a '%' in it. */
+static int escaped_host(const char *ref, const char *scheme)
+{
+    const char *auth = ref + (scheme ? strlen(scheme) + 1 : 0);
+
+    if (strncmp(auth, "//", 2) != 0)
+        return 0;
+    auth += strspn(auth, "/");       /* libcurl takes "///h" as "//h" */
+    return memchr(auth, '%', strcspn(auth, "/?#")) != NULL;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     apr_pool_t *p = fuzz_pool();
@@ -31,11 +43,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     fuzz_fields(data, size, f, 2, p);
     ref = f[0];
-    dest = f[1] ? f[1] : "http://127.0.0.1/up/file.bin";
-    if (!fuzz_has_http_scheme(dest))
-        dest = apr_pstrcat(p, "http://", dest, NULL);
+    dest = fuzz_dest_url(f[1] ? f[1] : "127.0.0.1/up/file.bin", p);
+    if (dest == NULL)
+        return 0;
     scheme = scheme_of(ref, p);
-    if (scheme && strcasecmp(scheme, "http") && strcasecmp(scheme, "https"))
+    if (!fuzz_is_printable_token(ref) || escaped_host(ref, scheme)
+        || (scheme && strcasecmp(scheme, "http") && strcasecmp(scheme, "https")))
         return 0;
 
     url = bits_notify_url(ref, dest, p);
