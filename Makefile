@@ -18,7 +18,7 @@ CORE_SRCS = src/bits_protocol.c src/bits_guid.c src/bits_path.c \
             src/bits_cleanup.c src/bits_notify.c
 UNIT_BIN  = t/unit/check_main
 
-.PHONY: all deps unit itest sanitize-itest test run stop demo bench install clean fuzz fuzz-build
+.PHONY: all deps unit itest sanitize-itest test run stop demo bench install clean fuzz fuzz-build fuzz-cc
 
 all: $(MODULE)
 
@@ -87,6 +87,15 @@ FUZZ_DIR      = t/fuzz/bin
 FUZZ_TARGETS  = $(patsubst t/fuzz/%.c,$(FUZZ_DIR)/%,$(wildcard t/fuzz/fuzz_*.c))
 FUZZ_BINS     = $(filter-out $(FUZZ_DIR)/fuzz_common,$(FUZZ_TARGETS))
 FUZZ_OBJS     = $(patsubst src/%.c,$(FUZZ_DIR)/%.o,$(CORE_SRCS)) $(FUZZ_DIR)/fuzz_common.o
+
+# clang and its libFuzzer runtime (clang, libclang-rt-14-dev: `make deps`).
+fuzz-cc:
+	@command -v $(FUZZ_CC) >/dev/null && \
+	    ls "$$($(FUZZ_CC) -print-runtime-dir)"/libclang_rt.fuzzer-*.a >/dev/null 2>&1 || \
+	    { echo "make fuzz: $(FUZZ_CC) with its libFuzzer runtime is missing;" \
+	           "run make deps as root" >&2; exit 1; }
+
+$(FUZZ_OBJS) $(FUZZ_BINS): | fuzz-cc
 
 # The core and the shared helpers: compiled once, instrumented for coverage.
 $(FUZZ_DIR)/%.o: src/%.c $(HDRS)
