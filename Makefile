@@ -97,21 +97,19 @@ fuzz-cc:
 
 $(FUZZ_OBJS) $(FUZZ_BINS): | fuzz-cc
 
+FUZZ_COMPILE  = $(FUZZ_CC) $(WARN) $(FUZZ_FLAGS) -Iinclude $$(pkg-config --cflags apr-1 libcurl)
+
 # The core and the shared helpers: compiled once, instrumented for coverage.
 $(FUZZ_DIR)/%.o: src/%.c $(HDRS)
 	@mkdir -p $(FUZZ_DIR)
-	$(FUZZ_CC) $(WARN) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -Iinclude \
-	    $$(pkg-config --cflags apr-1 libcurl) -c -o $@ $<
+	$(FUZZ_COMPILE) -fsanitize=fuzzer-no-link -c -o $@ $<
 
 $(FUZZ_DIR)/fuzz_common.o: t/fuzz/fuzz_common.c t/fuzz/fuzz_common.h
 	@mkdir -p $(FUZZ_DIR)
-	$(FUZZ_CC) $(WARN) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -Iinclude \
-	    $$(pkg-config --cflags apr-1 libcurl) -c -o $@ $<
+	$(FUZZ_COMPILE) -fsanitize=fuzzer-no-link -c -o $@ $<
 
-$(FUZZ_DIR)/fuzz_%: t/fuzz/fuzz_%.c t/fuzz/fuzz_common.h $(FUZZ_OBJS)
-	$(FUZZ_CC) $(WARN) $(FUZZ_FLAGS) -fsanitize=fuzzer -Iinclude \
-	    $$(pkg-config --cflags apr-1 libcurl) -o $@ $< $(FUZZ_OBJS) \
-	    $$(pkg-config --libs apr-1 libcurl)
+$(FUZZ_DIR)/fuzz_%: t/fuzz/fuzz_%.c t/fuzz/fuzz_common.h $(HDRS) $(FUZZ_OBJS)
+	$(FUZZ_COMPILE) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS) $$(pkg-config --libs apr-1 libcurl)
 
 .SECONDARY: $(FUZZ_OBJS)
 
