@@ -19,7 +19,7 @@ CORE_SRCS = src/bits_protocol.c src/bits_guid.c src/bits_path.c \
             src/bits_store.c src/bits_index.c
 UNIT_BIN  = t/unit/check_main
 
-.PHONY: all deps unit itest sanitize-itest test run stop demo bench install clean
+.PHONY: all deps unit itest sanitize-itest test run stop demo bench install clean fuzz fuzz-build fuzz-cc
 
 all: $(MODULE)
 
@@ -76,6 +76,49 @@ sanitize-itest:
 	    cat $(ASAN_DIR)/asan.* $(ASAN_DIR)/ubsan.* 2>/dev/null; exit 1; fi
 	@echo "sanitize-itest: no sanitizer reports"
 
+# libFuzzer targets for every parser and builder that sees client bytes
+# (t/fuzz/fuzz_*.c), built with clang against the APR-only core, each run
+# for FUZZ_SECONDS on a working copy of its seed corpus (t/fuzz/run-fuzz.sh).
+# Not part of unit/itest: `make fuzz`, or `make fuzz FUZZ_SECONDS=600`.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS    = -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+                -fno-sanitize-recover=all
+FUZZ_DIR      = t/fuzz/bin
+FUZZ_TARGETS  = $(patsubst t/fuzz/%.c,$(FUZZ_DIR)/%,$(wildcard t/fuzz/fuzz_*.c))
+FUZZ_BINS     = $(filter-out $(FUZZ_DIR)/fuzz_common,$(FUZZ_TARGETS))
+FUZZ_OBJS     = $(patsubst src/%.c,$(FUZZ_DIR)/%.o,$(CORE_SRCS)) $(FUZZ_DIR)/fuzz_common.o
+
+# clang and its libFuzzer runtime (clang, libclang-rt-14-dev: `make deps`).
+fuzz-cc:
+	@command -v $(FUZZ_CC) >/dev/null && \
+	    ls "$$($(FUZZ_CC) -print-runtime-dir)"/libclang_rt.fuzzer-*.a >/dev/null 2>&1 || \
+	    { echo "make fuzz: $(FUZZ_CC) with its libFuzzer runtime is missing;" \
+	           "run make deps as root" >&2; exit 1; }
+
+$(FUZZ_OBJS) $(FUZZ_BINS): | fuzz-cc
+
+FUZZ_COMPILE  = $(FUZZ_CC) $(WARN) $(FUZZ_FLAGS) -Iinclude $$(pkg-config --cflags apr-1 libcurl)
+
+# The core and the shared helpers: compiled once, instrumented for coverage.
+$(FUZZ_DIR)/%.o: src/%.c $(HDRS)
+	@mkdir -p $(FUZZ_DIR)
+	$(FUZZ_COMPILE) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_DIR)/fuzz_common.o: t/fuzz/fuzz_common.c t/fuzz/fuzz_common.h
+	@mkdir -p $(FUZZ_DIR)
+	$(FUZZ_COMPILE) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_DIR)/fuzz_%: t/fuzz/fuzz_%.c t/fuzz/fuzz_common.h $(HDRS) $(FUZZ_OBJS)
+	$(FUZZ_COMPILE) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS) $$(pkg-config --libs apr-1 libcurl)
+
+.SECONDARY: $(FUZZ_OBJS)
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	FUZZ_SECONDS=$(FUZZ_SECONDS) t/fuzz/run-fuzz.sh $(FUZZ_BINS)
+
 # Throughput against mod_dav's ranged PUT and memory per child; not part of
 # `make test` (timing is not a test on a noisy machine).
 bench: $(MODULE)
@@ -88,5 +131,5 @@ install: $(MODULE)
 
 clean:
 	rm -rf .libs src/.libs *.la *.lo *.slo *.o src/*.lo src/*.slo src/*.o \
-	    $(UNIT_BIN) run/
+	    $(UNIT_BIN) run/ t/fuzz/bin t/fuzz/work
 	-t/run-itest.sh clean

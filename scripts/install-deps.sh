@@ -10,7 +10,9 @@ set -euo pipefail
 # libapache2-mod-perl2: Apache::Test (the integration suite).  check: unit
 # tests.  libcurl4-openssl-dev: the notification client.  libwww-perl,
 # libhttp-daemon-perl: LWP for scripts/bits-upload and the tests' back-end
-# stub.  Digest::SHA and Getopt::Long are core Perl.
+# stub.  Digest::SHA and Getopt::Long are core Perl.  clang: `make fuzz`;
+# libclang-rt-14-dev holds its libFuzzer runtime (libclang_rt.fuzzer), only
+# a Recommends of clang-14 on Debian 12, so it is named here.
 PACKAGES=(
     build-essential
     apache2
@@ -21,6 +23,8 @@ PACKAGES=(
     libcurl4-openssl-dev
     libwww-perl
     libhttp-daemon-perl
+    clang
+    libclang-rt-14-dev
 )
 
 missing=()

@@ -107,6 +107,25 @@ static int parse_i64(const char *v, apr_int64_t *out)
     return (*end || errno) ? -1 : 0;
 }
 
+/* Strict unsigned decimal: an inode number may use all 64 bits (NFS,
+ * overlayfs), which the signed parser would refuse. */
+static int parse_u64(const char *v, apr_uint64_t *out)
+{
+    apr_uint64_t n = 0;
+
+    if (!apr_isdigit(*v))
+        return -1;
+    for (; apr_isdigit(*v); v++) {
+        if (n > (APR_UINT64_MAX - (apr_uint64_t)(*v - '0')) / 10)
+            return -1;
+        n = n * 10 + (apr_uint64_t)(*v - '0');
+    }
+    if (*v)
+        return -1;
+    *out = n;
+    return 0;
+}
+
 static int parse_state(const char *v, bits_state_t *out)
 {
     unsigned i;
@@ -139,6 +158,13 @@ static int parse_field(bits_session_t *s, const char *key, const char *val,
     else if (!strcmp(key, "owner_key")) str = &s->owner_key;
     if (str)
         return (*str = unescape(val, p)) ? 0 : -1;
+    if (!strcmp(key, "publish_ino")) {
+        apr_uint64_t ino;
+        if (parse_u64(val, &ino) != 0)
+            return -1;
+        s->publish_ino = (apr_ino_t)ino;
+        return 0;
+    }
 
     if (parse_i64(val, &n) != 0)
         numeric = 0;
@@ -151,7 +177,6 @@ static int parse_field(bits_session_t *s, const char *key, const char *val,
     NUM("received", received, apr_off_t)
     NUM("copy_to_dest", copy_to_dest, int)
     NUM("published", published, int)
-    NUM("publish_ino", publish_ino, apr_ino_t)
     NUM("final_status", final_ack.status, int)
     NUM("final_code", final_ack.code, unsigned int)
     NUM("final_context", final_ack.context, int)

@@ -96,6 +96,40 @@ START_TEST(serialize_parse_round_trip)
 }
 END_TEST
 
+/* Inode numbers may use all 64 bits (NFS, overlayfs): found by make fuzz. */
+START_TEST(round_trip_inode_above_2_63)
+{
+    bits_session_t in, out;
+    const char *text, *line, *key;
+
+    fill_session(&in);
+    in.publish_ino = (apr_ino_t)APR_UINT64_MAX;
+    text = bits_session_serialize(&in, bits_test_pool);
+    ck_assert_int_eq(parse_text(&out, text), APR_SUCCESS);
+    assert_same_session(&in, &out);
+    in.publish_ino = (apr_ino_t)APR_UINT64_C(9223372036854775808);
+    text = bits_session_serialize(&in, bits_test_pool);
+    ck_assert_int_eq(parse_text(&out, text), APR_SUCCESS);
+    assert_same_session(&in, &out);
+
+    /* Still strict: past 2^64 or negative is not an inode. */
+    line = strstr(text, "=9223372036854775808\n");
+    ck_assert_ptr_nonnull(line);
+    while (line > text && line[-1] != '\n')
+        line--;
+    key = apr_pstrmemdup(bits_test_pool, line, (apr_size_t)(strchr(line, '=') - line));
+    ck_assert_int_ne(parse_text(&out, replace_line(text, "=9223372036854775808\n",
+                                                   apr_pstrcat(bits_test_pool, key,
+                                                               "=18446744073709551616\n",
+                                                               NULL))),
+                     APR_SUCCESS);
+    ck_assert_int_ne(parse_text(&out, replace_line(text, "=9223372036854775808\n",
+                                                   apr_pstrcat(bits_test_pool, key,
+                                                               "=-1\n", NULL))),
+                     APR_SUCCESS);
+}
+END_TEST
+
 START_TEST(serialized_values_stay_on_their_line)
 {
     bits_session_t in;
@@ -577,6 +611,7 @@ TCase *bits_session_tcase(void)
 
     tcase_add_checked_fixture(tc, store_setup, store_teardown);
     tcase_add_test(tc, serialize_parse_round_trip);
+    tcase_add_test(tc, round_trip_inode_above_2_63);
     tcase_add_test(tc, serialized_values_stay_on_their_line);
     tcase_add_test(tc, round_trip_every_state);
     tcase_add_test(tc, round_trip_fresh_session);
