@@ -318,12 +318,15 @@ static const char *set_notify_type(cmd_parms *cmd, void *dcv, const char *arg)
 
 static const char *set_notify_url(cmd_parms *cmd, void *dcv, const char *arg)
 {
-    /* Relative URLs are resolved against each upload's URL (§11.2). */
-    if (!*arg || strlen(arg) > BITS_MAX_URL || strpbrk(arg, " \t\r\n"))
+    const char *sample;
+
+    /* Relative URLs are resolved against each upload's URL on this
+     * server's own name (§11.2); try one such resolution now. */
+    if (!*arg || strlen(arg) > BITS_MAX_URL || !bits_url_clean(arg))
         return apr_psprintf(cmd->pool, "BITSServerNotificationURL: '%s' is not a URL "
-                            "of at most %d characters", arg, BITS_MAX_URL);
-    if (strstr(arg, "://") && strncasecmp(arg, "http://", 7)
-        && strncasecmp(arg, "https://", 8))
+                            "of at most %d printable characters", arg, BITS_MAX_URL);
+    sample = bits_notify_url(arg, "http://localhost/uploads/file.bin", cmd->temp_pool);
+    if (!sample || (strncmp(sample, "http://", 7) && strncmp(sample, "https://", 8)))
         return "BITSServerNotificationURL must be an http:// or https:// URL "
                "or a relative one";
     ((bits_dir_conf *)dcv)->notify_url = apr_pstrdup(cmd->pool, arg);

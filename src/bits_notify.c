@@ -75,7 +75,7 @@ const char *bits_notify_url(const char *ref, const char *dest_url, apr_pool_t *p
             && (!query || !*query
                 || curl_url_set(u, CURLUPART_QUERY, query, CURLU_APPENDQUERY) == CURLUE_OK)
             && curl_url_get(u, CURLUPART_URL, &full, 0) == CURLUE_OK
-            && strlen(full) <= BITS_MAX_URL)
+            && strlen(full) <= BITS_MAX_URL && bits_url_clean(full))
             out = apr_pstrdup(p, full);
     }
     curl_free(query);
@@ -98,7 +98,7 @@ const char *bits_reply_url(const char *dest_url, const char *id, const char *hos
         && curl_url_set(u, CURLUPART_URL, rel, 0) == CURLUE_OK
         && (!host || curl_url_set(u, CURLUPART_HOST, host, 0) == CURLUE_OK)
         && curl_url_get(u, CURLUPART_URL, &full, 0) == CURLUE_OK
-        && strlen(full) <= BITS_MAX_URL)
+        && strlen(full) <= BITS_MAX_URL && bits_url_clean(full))
         out = apr_pstrdup(p, full);
     curl_free(full);
     curl_url_cleanup(u);

@@ -7,6 +7,7 @@
 #include <apr_general.h>
 #include <apr_strings.h>
 #include <curl/curl.h>
+#include "bits_notify.h"
 #include "fuzz_common.h"
 
 void fuzz_fail(const char *file, int line, const char *cond, const char *fmt, ...)
@@ -97,7 +98,7 @@ const char *fuzz_dest_url(const char *in, apr_pool_t *p)
 {
     static const char host_chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                                      "0123456789-._:[]";
-    const char *rest = in, *c;
+    const char *rest = in, *c, *target;
     size_t host_len;
 
     if (strncasecmp(in, "http://", 7) == 0)
@@ -110,7 +111,13 @@ const char *fuzz_dest_url(const char *in, apr_pool_t *p)
     for (c = rest + host_len; *c; c++)
         if ((unsigned char)*c <= 0x20 || *c == 0x7f)
             return NULL;
-    return rest == in ? apr_pstrcat(p, "http://", in, NULL) : in;
+    target = bits_url_target(rest[host_len] ? rest + host_len : "/", p);
+    if (target == NULL)
+        return NULL;
+    FUZZ_CHECK(target[0] == '/' && bits_url_clean(target),
+               "bits_url_target(\"%s\") gave \"%s\"", rest + host_len, target);
+    return apr_pstrcat(p, rest == in ? "http://" : apr_pstrmemdup(p, in, rest - in),
+                       apr_pstrmemdup(p, rest, host_len), target, NULL);
 }
 
 const char *fuzz_url_host(const char *url, apr_pool_t *p)

@@ -39,12 +39,13 @@ int fuzz_has_http_scheme(const char *s);
  * parsed by libcurl as such with a host.  Aborts with `what` otherwise. */
 void fuzz_check_url(const char *url, size_t max_len, const char *what);
 
-/* The upload URL as the module builds it from a request (ap_construct_url
- * of the request target), given "host[:port]/path?query" or a full
- * http(s) URL: NULL when httpd (HttpProtocolOptions Strict, the default)
- * would have refused such a request - a Host with other characters than
- * alnum and "-._:[]", a target with a control character or blank - so
- * that a target only reports what a client can really send. */
+/* The upload URL as the module builds it from a request (the origin, then
+ * bits_url_target of the request target as sent), given
+ * "host[:port]/path?query" or a full http(s) URL: NULL when httpd
+ * (HttpProtocolOptions Strict, the default) would have refused such a
+ * request - a Host with other characters than alnum and "-._:[]", a
+ * target with a control character or blank - so that a target only
+ * reports what a client can really send. */
 const char *fuzz_dest_url(const char *in, apr_pool_t *p);
 
 /* The host part of an absolute URL as libcurl parses it (pool copy), or

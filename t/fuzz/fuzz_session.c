@@ -10,6 +10,7 @@
 #include <string.h>
 #include <apr_strings.h>
 #include "bits_session.h"
+#include "bits_index.h"
 #include "fuzz_common.h"
 
 /* Reads the input as a sequence of values for the built record. */
@@ -55,7 +56,7 @@ static void check_same(const bits_session_t *a, const bits_session_t *b, const c
     SAME(same_str(a->dest_url, b->dest_url));
     SAME(same_str(a->dest_path, b->dest_path));
     SAME(a->notify_type == b->notify_type);
-    SAME(same_str(a->notify_url, b->notify_url));
+    SAME(same_str(a->owner_key, b->owner_key));
     SAME(a->allow_overwrites == b->allow_overwrites);
     SAME(a->max_upload == b->max_upload);
     SAME(a->total == b->total);
@@ -128,7 +129,7 @@ static void as_record(const uint8_t *data, size_t size, apr_pool_t *p)
     s.owner = take_str(&c);
     s.dest_url = take_str(&c);
     s.dest_path = take_str(&c);
-    s.notify_url = take_str(&c);
+    s.owner_key = bits_owner_key(s.owner, take_str(&c), p);
     s.reply_url = take_str(&c);
     s.notify_type = (int)take_u64(&c);
     s.allow_overwrites = (int)take_u64(&c);
