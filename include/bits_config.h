@@ -13,6 +13,8 @@
 #define BITS_DEFAULT_NOTIFY_TIMEOUT    300       /* s, IIS: 5 minutes */
 #define BITS_DEFAULT_CLEANUP_INTERVAL  (12 * 3600)   /* s, IIS's default schedule */
 #define BITS_DEFAULT_SESSIONS_LIMIT    50        /* per user (IIS) */
+#define BITS_DEFAULT_NOTIFY_RETRY      5         /* s, first backoff after a failure */
+#define BITS_DEFAULT_MAX_REPLY         (64 * 1024 * 1024)   /* bytes */
 
 typedef struct {
     int enabled;               /* BITSUploadEnabled: BITS_UNSET / 0 / 1 */
@@ -33,6 +35,8 @@ typedef struct {
     int cleanup_unit;          /* ... x BITSCleanupUnits, in seconds */
     int sessions_limit;        /* BITSNumberOfSessionsLimit */
     int limit_enable;          /* BITSSessionLimitEnable */
+    apr_int64_t notify_retry;  /* BITSNotificationRetryDelay, s (0 = no backoff) */
+    apr_off_t max_reply;       /* BITSMaximumReplySize; -2 unset, -1 unlimited */
 } bits_dir_conf;
 
 
@@ -59,6 +63,11 @@ typedef struct {
 #define bits_conf_notify_timeout(c) \
     apr_time_from_sec((c)->notify_timeout == BITS_UNSET \
                       ? BITS_DEFAULT_NOTIFY_TIMEOUT : (c)->notify_timeout)
+#define bits_conf_notify_retry(c) \
+    apr_time_from_sec((c)->notify_retry == BITS_UNSET \
+                      ? BITS_DEFAULT_NOTIFY_RETRY : (c)->notify_retry)
+#define bits_conf_max_reply(c) \
+    ((c)->max_reply == -2 ? BITS_DEFAULT_MAX_REPLY : (c)->max_reply)
 #define bits_conf_notify_type(c) ((c)->notify_type == BITS_UNSET ? 0 : (c)->notify_type)
 
 #endif
