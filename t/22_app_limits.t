@@ -38,12 +38,20 @@ sub new_log_lines { my @all = error_log_lines(); my @new = @all[$log_mark .. $#a
 
 # Everything below a scenario directory with its size (a file that changed
 # size, or appeared, shows), leaving out the session records, which every
-# packet rewrites (last activity).
+# packet rewrites (last activity), and the sweeper's stamp.
 sub disk_state {
     my $dir = htdocs(shift);
     join "\n", map { my $p = $_; (my $rel = $p) =~ s/^\Q$dir\E//;
                      -d $p ? "$rel/" : "$rel " . (-s $p || 0) }
-               grep { !m{/Requests/[^/]+/state$} } split /\n/, tree_snapshot($dir);
+               grep { !m{/Requests/[^/]+/state$|/\.sweep-stamp$} } split /\n/, tree_snapshot($dir);
+}
+
+# A disk_state taken before the final fragment of session $sid, as it must
+# be after it: the request file holds all $total bytes.
+sub with_all_bytes {
+    my ($state, $sid, $total) = @_;
+    $state =~ s{(/Requests/\Q$sid\E/requestfile\.bin) \d+}{$1 $total};
+    return $state;
 }
 
 # ============================================================================
@@ -180,7 +188,7 @@ sub disk_state {
         ok(!-e "$root/Replies/$sid/responsefile.bin", "reply ($how): no reply file");
         is(scalar(my @p = find_files_named(htdocs($S), qr/\.part$/)), 0, "reply ($how): no partial reply left");
         ok(!-e htdocs("$S/$name"), "reply ($how): nothing published despite BITS-Copy-File-To-Destination");
-        my %want = map { ($_ => 1) } split /\n/, $before;
+        my %want = map { ($_ => 1) } split /\n/, with_all_bytes($before, $sid, 3000);
         $want{$_} = 1 for '/BITS-Sessions/Replies/', "/BITS-Sessions/Replies/$sid/";
         is(join("\n", sort split /\n/, disk_state($S)), join("\n", sort keys %want),
            "reply ($how): on disk only the (empty) reply directory is new");
@@ -296,14 +304,15 @@ sub node_log { open my $fh, '<', "$node_dir/logs/error_log" or return (); my @l 
 
 # The final fragment, sent without waiting for its Ack.
 sub node_final_start {
-    my ($name, $sid, $bytes) = @_;
+    my ($name, $sid, $bytes, $first) = @_;
+    $first ||= 0;
     my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port2, Timeout => 10)
         or die "connect 127.0.0.1:$port2: $!";
     binmode $s;
-    my $n = length $bytes;
+    my ($n, $last) = (length $bytes, $first + length($bytes) - 1);
     print $s "BITS_POST /appcap/$name HTTP/1.1\r\nHost: 127.0.0.1:$port2\r\n"
            . "BITS-Packet-Type: Fragment\r\nBITS-Session-Id: $sid\r\n"
-           . "Content-Range: bytes 0-" . ($n - 1) . "/$n\r\nContent-Length: $n\r\n"
+           . "Content-Range: bytes $first-$last/3000\r\nContent-Length: $n\r\n"
            . "Connection: close\r\n\r\n$bytes";
     return $s;
 }
@@ -326,8 +335,14 @@ sub node_final_start {
     my %sid = map { ($_ => new_session("$node/appcap/c$_.bin")) } 1 .. 6;
     my @held = map { node_final_start("c$_.bin", $sid{$_}, $data{$_}) } 1, 2;
     ok($bs->wait_requests(2, 15), 'cap: two notifications wait on the slow application');
+    # The others have all but their last byte; then the last byte comes.
+    for my $i (3 .. 6) {
+        my $r = fragment("$node/appcap/c$i.bin", $sid{$i}, substr($data{$i}, 0, 2999), 0, 3000);
+        die "fragment of c$i.bin: " . $r->status_line unless $r->code == 200;
+    }
     my $before = disk_state('appcap');
-    my @more = map { node_final_start("c$_.bin", $sid{$_}, $data{$_}) } 3 .. 6;
+    $before = with_all_bytes($before, $sid{$_}, 3000) for 3 .. 6;
+    my @more = map { node_final_start("c$_.bin", $sid{$_}, substr($data{$_}, 2999), 2999) } 3 .. 6;
     my @r = map { read_response($_, 30) } @more;
     close $_ for @more;
     my @bad;
