@@ -174,10 +174,10 @@ static void schedule_retry(bits_req_t *rq)
                       "at the earliest", s->id, s->notify_failures, apr_time_sec(wait));
 }
 
-/* One of the BITSMaxConcurrentNotifications slots of the whole server, or
- * NULL with the Ack if all are taken.  Without usable slot files the
- * notification goes ahead: the cap protects the server, it must not stop
- * every upload. */
+/* Takes one of the BITSMaxConcurrentNotifications slots of the whole
+ * server into *slot; 0 with the Ack if all are taken.  Without usable slot
+ * files (*slot stays NULL) the notification goes ahead: the cap protects
+ * the server, it must not stop every upload. */
 static int take_notify_slot(bits_req_t *rq, bits_slot_t **slot, bits_ack_t *ack)
 {
     apr_status_t rv;

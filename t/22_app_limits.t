@@ -19,6 +19,7 @@ use Apache::TestUtil;
 use BitsTest::Client;
 use BitsTest::Backend;
 use IO::Socket::INET;
+use IO::Select;
 use File::Path ();
 use List::Util qw(sum0);
 use Time::HiRes qw(time sleep);
@@ -318,7 +319,7 @@ sub node_final_start {
 }
 
 {
-    node_conf(2);
+    node_conf(100);
     ok(node_ctl('start'), 'cap: a server with 8 workers and BITSMaxConcurrentNotifications 2 starts');
     ok(node_up(), 'cap: it answers BITS');
     my $slots = "$node_dir/logs/mod_bits-notify";
@@ -330,19 +331,30 @@ sub node_final_start {
     }
 
     my $bs = BitsTest::Backend->start(port => 18803, lifetime => 120,
-                                      script => { status => 200, body => 'late', delay => 6 });
-    my %data = map { ($_ => random_bytes(3000)) } 1 .. 6;
-    my %sid = map { ($_ => new_session("$node/appcap/c$_.bin")) } 1 .. 6;
+                                      script => { status => 200, body => 'late', delay => 12 });
+    # 2 completions hold the slots; 8 more would, without the cap, occupy
+    # every one of the 8 workers until the application answers.
+    my @more_ids = 3 .. 10;
+    my %data = map { ($_ => random_bytes(3000)) } 1, 2, @more_ids;
+    my %sid = map { ($_ => new_session("$node/appcap/c$_.bin")) } 1, 2, @more_ids;
     my @held = map { node_final_start("c$_.bin", $sid{$_}, $data{$_}) } 1, 2;
     ok($bs->wait_requests(2, 15), 'cap: two notifications wait on the slow application');
     # The others have all but their last byte; then the last byte comes.
-    for my $i (3 .. 6) {
+    for my $i (@more_ids) {
         my $r = fragment("$node/appcap/c$i.bin", $sid{$i}, substr($data{$i}, 0, 2999), 0, 3000);
         die "fragment of c$i.bin: " . $r->status_line unless $r->code == 200;
     }
     my $before = disk_state('appcap');
-    $before = with_all_bytes($before, $sid{$_}, 3000) for 3 .. 6;
-    my @more = map { node_final_start("c$_.bin", $sid{$_}, substr($data{$_}, 2999), 2999) } 3 .. 6;
+    $before = with_all_bytes($before, $sid{$_}, 3000) for @more_ids;
+    my @more = map { node_final_start("c$_.bin", $sid{$_}, substr($data{$_}, 2999), 2999) } @more_ids;
+    # Until they are answered, or (without a cap) every worker is taken.
+    my $sel = IO::Select->new(@more);
+    wait_until(sub { $bs->count >= 8 || (my @ready = $sel->can_read(0)) == @more }, 15);
+    # (Without the cap GET / would now wait 12 s for a worker.)
+    my $ua = LWP::UserAgent->new(timeout => 5);
+    my $get = $ua->get("$node/");
+    is($get->code, 200, 'cap: GET / still works while the application is slow');
+    is($get->content, "up\n", 'cap: GET / answers its page');
     my @r = map { read_response($_, 30) } @more;
     close $_ for @more;
     my @bad;
@@ -353,15 +365,11 @@ sub node_final_start {
             unless $r[$i]->code == 503 && ($r[$i]->header('BITS-Error-Code') // '') eq E_RETRY
                    && ($r[$i]->header('BITS-Error-Context') // '') eq CTX_APP;
     }
-    ok(!@bad, 'cap: four more completions beyond the cap: 503 0x801901F7 ctx 0x7');
+    ok(!@bad, 'cap: eight more completions beyond the cap: 503 0x801901F7 ctx 0x7');
     diag("  $_") for @bad;
     is($bs->count, 2, 'cap: ... and none of them reached the application');
-    my $ua = LWP::UserAgent->new(timeout => 10);
-    my $get = $ua->get("$node/");
-    is($get->code, 200, 'cap: GET / still works while the application is slow');
-    is($get->content, "up\n", 'cap: GET / answers its page');
     is(disk_state('appcap'), $before, 'cap: nothing changed on disk for the refused completions');
-    for my $i (3 .. 6) {
+    for my $i (@more_ids) {
         is(read_state("$cap_dir/BITS-Sessions", $sid{$i})->{state}, 'COMPLETING',
            "cap: session $i stays COMPLETING");
     }
