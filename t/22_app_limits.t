@@ -319,7 +319,7 @@ sub node_final_start {
 }
 
 {
-    node_conf(100);
+    node_conf(2);
     ok(node_ctl('start'), 'cap: a server with 8 workers and BITSMaxConcurrentNotifications 2 starts');
     ok(node_up(), 'cap: it answers BITS');
     my $slots = "$node_dir/logs/mod_bits-notify";
