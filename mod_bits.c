@@ -9,6 +9,9 @@
 #include <http_protocol.h>
 #include <http_request.h>
 #include <ap_mpm.h>
+#include <unixd.h>
+#include <errno.h>
+#include <unistd.h>
 #include <apr_strings.h>
 #include <apr_lib.h>
 #include <curl/curl.h>
@@ -29,6 +32,10 @@ bits_claims_t *bits_child_claims;
 /* The umask httpd runs with, read once at startup (umask(2) cannot be
  * read without being set, which is not safe once threads run). */
 static mode_t process_umask = 022;
+int bits_notify_slots;
+const char *bits_notify_slot_dir;
+/* BITSMaxConcurrentNotifications as configured (BITS_UNSET: the default). */
+static int notify_slots_configured = BITS_UNSET;
 
 /* ---- configuration ---------------------------------------------------- */
 
@@ -53,6 +60,8 @@ static void *bits_dir_create(apr_pool_t *p, char *dir)
     c->session_group = BITS_UNSET;
     c->published_mode = BITS_UNSET;
     c->owners_limit = BITS_UNSET;
+    c->notify_retry = BITS_UNSET;
+    c->max_reply = -2;
     return c;
 }
 
@@ -84,6 +93,8 @@ static void *bits_dir_merge(apr_pool_t *p, void *basev, void *addv)
     PICK(session_group, BITS_UNSET);
     PICK(published_mode, BITS_UNSET);
     PICK(owners_limit, BITS_UNSET);
+    PICK(notify_retry, BITS_UNSET);
+    PICK(max_reply, -2);
     return n;
 }
 #undef PICK
@@ -183,26 +194,48 @@ static const char *set_fallback(cmd_parms *cmd, void *dcv, const char *arg)
                         &((bits_dir_conf *)dcv)->host_id_fallback);
 }
 
-static const char *set_max_upload(cmd_parms *cmd, void *dcv, const char *arg)
+/* A size in bytes, or -1 for "unlimited" (BITSMaximumUploadSize,
+ * BITSMaximumReplySize). */
+static const char *set_size(cmd_parms *cmd, void *dcv, const char *arg)
 {
-    bits_dir_conf *dc = dcv;
+    apr_off_t *field = (apr_off_t *)((char *)dcv + (apr_size_t)cmd->info);
     apr_int64_t v = 0;
     const char *err;
 
     /* IIS: empty means no limit. */
     if (!*arg || !strcasecmp(arg, "unlimited")) {
-        dc->max_upload = -1;
+        *field = -1;
         return NULL;
     }
     /* §17.23: a decimal beyond signed 64 bits means no limit as well. */
     if (strspn(arg, "0123456789") == strlen(arg) && bits_parse_length(arg, &v) != 0) {
-        dc->max_upload = -1;
+        *field = -1;
         return NULL;
     }
     if ((err = parse_number(cmd, arg, 0, APR_INT64_MAX, &v)) != NULL)
         return err;
-    dc->max_upload = v;
+    *field = v;
     return NULL;
+}
+
+/* 0 is meaningful here: no backoff between notification attempts. */
+static const char *set_retry_delay(cmd_parms *cmd, void *dcv, const char *arg)
+{
+    return parse_number(cmd, arg, 0, 86400, &((bits_dir_conf *)dcv)->notify_retry);
+}
+
+/* One value for the whole server: the slots are shared by every vhost. */
+static const char *set_max_notifications(cmd_parms *cmd, void *dcv, const char *arg)
+{
+    apr_int64_t v = 0;
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+
+    (void)dcv;
+    if (!err)
+        err = parse_number(cmd, arg, 1, 100000, &v);
+    if (!err)
+        notify_slots_configured = (int)v;
+    return err;
 }
 
 static const char *set_int(cmd_parms *cmd, void *dcv, const char *arg)
@@ -357,7 +390,8 @@ static const command_rec bits_cmds[] = {
     AP_INIT_TAKE1("BITSSessionTimeout", set_seconds,
                   (void *)APR_OFFSETOF(bits_dir_conf, session_timeout), ACCESS_CONF,
                   "Seconds of inactivity after which a session expires (1209600)"),
-    AP_INIT_TAKE1("BITSMaximumUploadSize", set_max_upload, NULL, ACCESS_CONF,
+    AP_INIT_TAKE1("BITSMaximumUploadSize", set_size,
+                  (void *)APR_OFFSETOF(bits_dir_conf, max_upload), ACCESS_CONF,
                   "Largest file one upload may carry, in bytes (default unlimited)"),
     AP_INIT_FLAG("BITSAllowOverwrites", ap_set_flag_slot,
                  (void *)APR_OFFSETOF(bits_dir_conf, allow_overwrites), ACCESS_CONF,
@@ -371,6 +405,17 @@ static const command_rec bits_cmds[] = {
     AP_INIT_TAKE1("BITSNotificationTimeout", set_seconds,
                   (void *)APR_OFFSETOF(bits_dir_conf, notify_timeout), ACCESS_CONF,
                   "Seconds the application may take to answer (300)"),
+    AP_INIT_TAKE1("BITSNotificationRetryDelay", set_retry_delay, NULL, ACCESS_CONF,
+                  "Seconds before a session may notify again after a failed "
+                  "notification, doubled after each further failure up to 300 "
+                  "(5; 0: no backoff)"),
+    AP_INIT_TAKE1("BITSMaximumReplySize", set_size,
+                  (void *)APR_OFFSETOF(bits_dir_conf, max_reply), ACCESS_CONF,
+                  "Largest reply the application may send, in bytes (67108864; "
+                  "or unlimited)"),
+    AP_INIT_TAKE1("BITSMaxConcurrentNotifications", set_max_notifications, NULL,
+                  RSRC_CONF, "Requests of the whole server that may wait on the "
+                  "application at once (default: a quarter of MaxRequestWorkers)"),
     AP_INIT_TAKE1("BITSHostId", set_host_id, NULL, ACCESS_CONF,
                   "Host name of this node, sent as BITS-Host-Id to pin clients"),
     AP_INIT_TAKE1("BITSHostIdFallbackTimeout", set_fallback, NULL, ACCESS_CONF,
@@ -477,6 +522,55 @@ static void check_session_groups(server_rec *main)
     }
 }
 
+static int bits_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
+{
+    (void)pconf; (void)plog; (void)ptemp;
+    notify_slots_configured = BITS_UNSET;     /* a restart reads it anew */
+    return OK;
+}
+
+/* MaxRequestWorkers: processes times threads per process. */
+static int server_workers(void)
+{
+    int daemons = 1, threads = 1;
+
+    ap_mpm_query(AP_MPMQ_MAX_DAEMONS, &daemons);
+    ap_mpm_query(AP_MPMQ_MAX_THREADS, &threads);
+    return (daemons > 0 ? daemons : 1) * (threads > 0 ? threads : 1);
+}
+
+/* The slot files of BITSMaxConcurrentNotifications, in the runtime
+ * directory, private to the user the children run as. */
+static void setup_notify_slots(apr_pool_t *pconf, server_rec *s)
+{
+    int workers = server_workers(), i;
+    apr_status_t rv;
+
+    /* Three quarters of the workers always stay for everything else. */
+    bits_notify_slots = notify_slots_configured != BITS_UNSET
+                        ? notify_slots_configured : (workers / 4 > 0 ? workers / 4 : 1);
+    if (bits_notify_slots > workers)
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "mod_bits: "
+                     "BITSMaxConcurrentNotifications %d is more than the %d workers "
+                     "of this server (MaxRequestWorkers): a slow application can "
+                     "still occupy all of them", bits_notify_slots, workers);
+    bits_notify_slot_dir = ap_runtime_dir_relative(pconf, "mod_bits-notify");
+    rv = bits_slots_prepare(bits_notify_slot_dir, bits_notify_slots, pconf);
+    if (rv == APR_SUCCESS && geteuid() == 0) {
+        /* The children open the slots after dropping root. */
+        rv = chown(bits_notify_slot_dir, ap_unixd_config.user_id, -1) == 0
+             ? APR_SUCCESS : APR_FROM_OS_ERROR(errno);
+        for (i = 0; rv == APR_SUCCESS && i < bits_notify_slots; i++)
+            if (chown(bits_slot_path(bits_notify_slot_dir, i, pconf),
+                      ap_unixd_config.user_id, -1) != 0)
+                rv = APR_FROM_OS_ERROR(errno);
+    }
+    if (rv != APR_SUCCESS)
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, "mod_bits: cannot set up %s for "
+                     "BITSMaxConcurrentNotifications; notifications will not be "
+                     "limited", bits_notify_slot_dir);
+}
+
 static int bits_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                             apr_pool_t *ptemp, server_rec *s)
 {
@@ -484,15 +578,16 @@ static int bits_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     process_umask = umask(022);
     umask(process_umask);
     collect_stores(pconf, ptemp, s);
-    if (ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG)
-        check_session_groups(s);
     bits_method_number = ap_method_register(pconf, BITS_METHOD);
+    /* The first, trial pass over the configuration stops here. */
+    if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG)
+        return OK;
     /* libcurl must be set up once, in the parent, before any thread. */
-    if (ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG) {
-        curl_global_init(CURL_GLOBAL_DEFAULT);
-        apr_pool_cleanup_register(pconf, NULL, curl_cleanup, apr_pool_cleanup_null);
-        bits_warn_executable_sections(ptemp, s);   /* once, into the error log */
-    }
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    apr_pool_cleanup_register(pconf, NULL, curl_cleanup, apr_pool_cleanup_null);
+    check_session_groups(s);
+    bits_warn_executable_sections(ptemp, s);   /* once, into the error log */
+    setup_notify_slots(pconf, s);
     return OK;
 }
 
@@ -544,6 +639,7 @@ static int bits_handler(request_rec *r)
 static void bits_register_hooks(apr_pool_t *p)
 {
     (void)p;
+    ap_hook_pre_config(bits_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(bits_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_test_config(bits_test_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(bits_child_init, NULL, NULL, APR_HOOK_MIDDLE);

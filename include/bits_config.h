@@ -13,6 +13,8 @@
 #define BITS_DEFAULT_NOTIFY_TIMEOUT    300       /* s, IIS: 5 minutes */
 #define BITS_DEFAULT_CLEANUP_INTERVAL  (12 * 3600)   /* s, IIS's default schedule */
 #define BITS_DEFAULT_SESSIONS_LIMIT    50        /* per user (IIS) */
+#define BITS_DEFAULT_NOTIFY_RETRY      5         /* s, first backoff after a failure */
+#define BITS_DEFAULT_MAX_REPLY         (64 * 1024 * 1024)   /* bytes */
 
 typedef struct {
     int enabled;               /* BITSUploadEnabled: BITS_UNSET / 0 / 1 */
@@ -36,6 +38,8 @@ typedef struct {
     apr_int64_t session_group; /* BITSSessionGroup: a gid, BITS_GROUP_NONE or unset */
     int published_mode;        /* BITSPublishedFileMode (octal bits) or unset */
     int owners_limit;          /* BITSSessionOwnersLimit, 0 = unlimited */
+    apr_int64_t notify_retry;  /* BITSNotificationRetryDelay, s (0 = no backoff) */
+    apr_off_t max_reply;       /* BITSMaximumReplySize; -2 unset, -1 unlimited */
 } bits_dir_conf;
 
 #define BITS_GROUP_NONE (-2)
@@ -69,6 +73,11 @@ typedef struct {
 /* The group of the session store, or BITS_NO_GROUP (bits_session.h). */
 #define bits_conf_session_group(c) \
     ((c)->session_group >= 0 ? (apr_gid_t)(c)->session_group : BITS_NO_GROUP)
+#define bits_conf_notify_retry(c) \
+    apr_time_from_sec((c)->notify_retry == BITS_UNSET \
+                      ? BITS_DEFAULT_NOTIFY_RETRY : (c)->notify_retry)
+#define bits_conf_max_reply(c) \
+    ((c)->max_reply == -2 ? BITS_DEFAULT_MAX_REPLY : (c)->max_reply)
 #define bits_conf_notify_type(c) ((c)->notify_type == BITS_UNSET ? 0 : (c)->notify_type)
 
 #endif

@@ -32,6 +32,7 @@ typedef struct {
     apr_off_t size;              /* its length */
     const char *response_file;   /* where the reply is (to be) written */
     apr_interval_time_t timeout; /* whole exchange */
+    apr_off_t max_reply;         /* longest by-value reply stored; -1 = no limit */
 } bits_notice_t;
 
 typedef enum {
@@ -39,7 +40,8 @@ typedef enum {
     BITS_NOTIFY_TIMEOUT,         /* no complete answer in time */
     BITS_NOTIFY_UNREACHABLE,     /* could not connect or send */
     BITS_NOTIFY_GARBAGE,         /* not HTTP, or a truncated body */
-    BITS_NOTIFY_LOCAL_ERROR      /* we could not read or store a file */
+    BITS_NOTIFY_LOCAL_ERROR,     /* we could not read or store a file */
+    BITS_NOTIFY_REPLY_TOO_LARGE  /* a 2xx whose reply body exceeds max_reply */
 } bits_notify_outcome_t;
 
 typedef struct {
@@ -80,6 +82,18 @@ int bits_url_clean(const char *s);
 /* POSTs the notice; a by-value reply body is streamed to response_file
  * (replaced atomically, and only after a 2xx). */
 void bits_notify(const bits_notice_t *n, bits_notice_result_t *res, apr_pool_t *p);
+
+/* Backoff between the notifications of one session: the wait after the
+ * `failures`-th failure in a row is `first` doubled each time, at most
+ * max(first, BITS_NOTIFY_BACKOFF_CAP).  0 when `first` is 0 (no backoff). */
+#define BITS_NOTIFY_BACKOFF_CAP apr_time_from_sec(300)
+apr_interval_time_t bits_notify_backoff(int failures, apr_interval_time_t first);
+
+/* How long a session must still wait before it may notify, given the time
+ * recorded after its last failure (0 = now).  A wait longer than any
+ * backoff can give (a clock set back, a forged record) is not honoured. */
+apr_interval_time_t bits_notify_wait_left(apr_time_t not_before, apr_time_t now,
+                                          apr_interval_time_t first);
 
 /* The completion Ack for a notification result that is not a success
  * (§9 rows 24-28, §11.7).  Context 0x7 throughout. */

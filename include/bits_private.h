@@ -20,6 +20,12 @@ extern int bits_method_number;
 /* This child's session claim table, built in child_init. */
 extern bits_claims_t *bits_child_claims;
 
+/* BITSMaxConcurrentNotifications: how many requests of the whole server
+ * may wait on the application at once, as slot files in this directory
+ * (src/bits_lock.c); set up in post_config. */
+extern int bits_notify_slots;
+extern const char *bits_notify_slot_dir;
+
 #define BITS_HANDLER_NAME "bits-upload"
 
 /* Per-server configuration: the stores named by this server's sections on

@@ -57,6 +57,8 @@ typedef struct {
     bits_ack_t final_ack;     /* cached completion outcome (status 0 = none) */
     const char *reply_url;
     int static_reply;
+    int notify_failures;      /* failed notifications in a row (backoff) */
+    apr_time_t notify_after;  /* no new notification before this (0 = any time) */
     apr_time_t created;
     apr_time_t last_activity;
 } bits_session_t;

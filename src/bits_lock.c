@@ -2,7 +2,10 @@
  * threads of one process when APR implements it with fcntl, and a process
  * mutex does not reach other farm nodes: so first claim the id in this
  * process's table, then lock the session's lock file. */
+#include <errno.h>
+#include <sys/file.h>
 #include <apr_strings.h>
+#include <apr_portable.h>
 #include "bits_lock.h"
 #include "bits_fileio.h"
 
@@ -121,4 +124,92 @@ void bits_lock_release(bits_lock_t *lk)
         unclaim(lk->claims, lk->slot);
         lk->slot = -1;
     }
+}
+
+/* ---- counting slots ---------------------------------------------------- */
+
+struct bits_slot_t {
+    apr_pool_t *pool;
+    apr_file_t *file;
+};
+
+const char *bits_slot_path(const char *dir, int i, apr_pool_t *p)
+{
+    return apr_psprintf(p, "%s/slot.%d", dir, i);
+}
+
+apr_status_t bits_slots_prepare(const char *dir, int n, apr_pool_t *p)
+{
+    apr_status_t rv = apr_dir_make(dir, APR_FPROT_UREAD | APR_FPROT_UWRITE
+                                        | APR_FPROT_UEXECUTE, p);
+    apr_file_t *f;
+    int i;
+
+    if (rv != APR_SUCCESS && !APR_STATUS_IS_EEXIST(rv))
+        return rv;
+    for (i = 0; i < n; i++) {
+        rv = apr_file_open(&f, bits_slot_path(dir, i, p),
+                           APR_FOPEN_READ | APR_FOPEN_CREATE,
+                           APR_FPROT_UREAD | APR_FPROT_UWRITE, p);
+        if (rv != APR_SUCCESS)
+            return rv;
+        apr_file_close(f);
+    }
+    return APR_SUCCESS;
+}
+
+static apr_status_t slot_cleanup(void *data)
+{
+    bits_slot_t *slot = data;
+
+    if (slot->file) {
+        apr_file_close(slot->file);     /* closing drops the flock */
+        slot->file = NULL;
+    }
+    return APR_SUCCESS;
+}
+
+/* flock(2) itself: APR may lock with fcntl, whose locks belong to the
+ * process and would let two threads hold the same slot. */
+static apr_status_t try_flock(apr_file_t *f)
+{
+    apr_os_file_t fd;
+
+    apr_os_file_get(&fd, f);
+    while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        if (errno != EINTR)
+            return errno == EWOULDBLOCK ? APR_EBUSY : APR_FROM_OS_ERROR(errno);
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t bits_slot_take(bits_slot_t **out, const char *dir, int n,
+                            apr_pool_t *p)
+{
+    int i;
+
+    for (i = 0; i < n; i++) {
+        apr_file_t *f;
+        apr_status_t rv = apr_file_open(&f, bits_slot_path(dir, i, p),
+                                        APR_FOPEN_READ, APR_FPROT_OS_DEFAULT, p);
+        if (rv != APR_SUCCESS)
+            return rv;
+        if ((rv = try_flock(f)) == APR_SUCCESS) {
+            bits_slot_t *slot = apr_pcalloc(p, sizeof *slot);
+            slot->pool = p;
+            slot->file = f;
+            apr_pool_cleanup_register(p, slot, slot_cleanup, apr_pool_cleanup_null);
+            *out = slot;
+            return APR_SUCCESS;
+        }
+        apr_file_close(f);
+        if (rv != APR_EBUSY)
+            return rv;
+    }
+    return APR_EBUSY;
+}
+
+void bits_slot_release(bits_slot_t *slot)
+{
+    apr_pool_cleanup_run(slot->pool, slot, slot_cleanup);
 }

@@ -1,6 +1,8 @@
 /* The back-end client (spec §11): one POST per completed upload, with the
  * upload streamed from disk (by value) or named by path (by reference),
  * and the reply streamed to disk.  libcurl does the HTTP. */
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 #include <curl/curl.h>
 #include <apr_strings.h>
@@ -210,6 +212,12 @@ typedef struct {
     apr_file_t *reply;           /* body sink (by value), or NULL */
     apr_status_t io_error;
     bits_notice_result_t *res;
+    apr_off_t max_reply;         /* -1 = no limit */
+    int status;                  /* of the response being read */
+    apr_off_t content_length;    /* its Content-Length, -1 if none */
+    int store_body;              /* its body is the reply (a 2xx by value) */
+    apr_off_t stored;            /* reply bytes written so far */
+    int too_large;               /* stopped: the reply exceeds max_reply */
 } exchange_t;
 
 static size_t read_upload(char *buf, size_t size, size_t n, void *data)
@@ -241,15 +249,27 @@ static int seek_upload(void *data, curl_off_t offset, int origin)
     return CURL_SEEKFUNC_OK;
 }
 
+/* The reply limit: a reply is read no further than it may be stored. */
+static int reply_exceeds(exchange_t *x, apr_off_t more)
+{
+    if (x->max_reply >= 0 && more > x->max_reply - x->stored)
+        x->too_large = 1;
+    return x->too_large;
+}
+
 static size_t write_reply(char *buf, size_t size, size_t n, void *data)
 {
     exchange_t *x = data;
     apr_size_t len = size * n;
 
-    if (!x->reply)
-        return len;                       /* by reference: the body is ignored */
-    if ((x->io_error = apr_file_write_full(x->reply, buf, len, NULL)) != APR_SUCCESS)
+    /* By reference, an error answer or a static URL: the body is no reply. */
+    if (!x->store_body)
+        return len;
+    if (reply_exceeds(x, (apr_off_t)len))
         return 0;                         /* makes curl stop with an error */
+    if ((x->io_error = apr_file_write_full(x->reply, buf, len, NULL)) != APR_SUCCESS)
+        return 0;
+    x->stored += (apr_off_t)len;
     return len;
 }
 
@@ -277,14 +297,30 @@ static size_t read_header(char *buf, size_t size, size_t n, void *data)
 
     /* A new status line starts a new response (after a 1xx): forget the old. */
     if (len > 5 && !strncmp(buf, "HTTP/", 5)) {
+        const char *sp = memchr(buf, ' ', len);
         x->res->static_url = NULL;
         x->res->copy_to_dest = 0;
+        x->status = sp ? atoi(sp + 1) : 0;
+        x->content_length = -1;
+        x->store_body = 0;
     }
     else if ((v = header_value(buf, len, BITS_H_STATIC_URL, x->pool)) != NULL) {
         x->res->static_url = v;
     }
     else if (header_value(buf, len, BITS_H_COPY_FILE, x->pool)) {
         x->res->copy_to_dest = 1;
+    }
+    else if ((v = header_value(buf, len, "Content-Length", x->pool)) != NULL) {
+        if (bits_parse_length(v, &x->content_length) != 0)
+            x->content_length = -1;
+    }
+    else if (buf[0] == '\r' || buf[0] == '\n') {
+        /* End of the headers: decide whether the body is the reply, and
+         * refuse an announced length over the limit before reading it. */
+        x->store_body = x->reply && x->status / 100 == 2 && !x->res->static_url;
+        if (x->store_body && x->content_length >= 0
+            && reply_exceeds(x, x->content_length))
+            return 0;
     }
     return len;
 }
@@ -368,7 +404,12 @@ static void post(const bits_notice_t *n, exchange_t *x)
 
     rc = curl_easy_perform(h);
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-    if (x->io_error != APR_SUCCESS) {
+    if (x->too_large) {
+        res->outcome = BITS_NOTIFY_REPLY_TOO_LARGE;
+        res->error = apr_psprintf(x->pool, "the reply is longer than %" APR_OFF_T_FMT
+                                  " bytes", x->max_reply);
+    }
+    else if (x->io_error != APR_SUCCESS) {
         res->outcome = BITS_NOTIFY_LOCAL_ERROR;
         res->error = "reading the upload or writing the reply failed";
     }
@@ -391,7 +432,7 @@ static void post(const bits_notice_t *n, exchange_t *x)
 void bits_notify(const bits_notice_t *n, bits_notice_result_t *res, apr_pool_t *p)
 {
     const char *tmp = apr_pstrcat(p, n->response_file, ".part", NULL);
-    exchange_t x = { p, NULL, NULL, APR_SUCCESS, res };
+    exchange_t x = { p, NULL, NULL, APR_SUCCESS, res, n->max_reply, 0, -1, 0, 0, 0 };
     apr_status_t rv = APR_SUCCESS;
 
     memset(res, 0, sizeof *res);
@@ -430,6 +471,29 @@ void bits_notify(const bits_notice_t *n, bits_notice_result_t *res, apr_pool_t *
     apr_file_remove(tmp, p);
 }
 
+apr_interval_time_t bits_notify_backoff(int failures, apr_interval_time_t first)
+{
+    apr_interval_time_t cap = first > BITS_NOTIFY_BACKOFF_CAP ? first
+                                                              : BITS_NOTIFY_BACKOFF_CAP;
+    apr_interval_time_t wait = first;
+
+    if (first <= 0 || failures <= 0)
+        return 0;
+    while (--failures > 0 && wait < cap)
+        wait *= 2;
+    return wait < cap ? wait : cap;
+}
+
+apr_interval_time_t bits_notify_wait_left(apr_time_t not_before, apr_time_t now,
+                                          apr_interval_time_t first)
+{
+    apr_interval_time_t left = not_before - now;
+
+    if (not_before <= 0 || left <= 0 || left > bits_notify_backoff(INT_MAX, first))
+        return 0;
+    return left;
+}
+
 bits_ack_t bits_notify_failure_ack(const bits_notice_result_t *res)
 {
     bits_ack_t ack = { 0, 0, BITS_CONTEXT_APPLICATION };
@@ -447,7 +511,8 @@ bits_ack_t bits_notify_failure_ack(const bits_notice_result_t *res)
         ack.status = 503;
         ack.code = BITS_E_HTTP(503);
         break;
-    case BITS_NOTIFY_GARBAGE:
+    case BITS_NOTIFY_GARBAGE:           /* §9 row 27: an unusable answer */
+    case BITS_NOTIFY_REPLY_TOO_LARGE:   /* fatal: retrying gives the same reply */
         ack.status = 400;
         ack.code = BITS_E_INVALIDARG;
         break;

@@ -84,7 +84,7 @@ const char *bits_session_serialize(const bits_session_t *s, apr_pool_t *p)
         "final_status=%d\nfinal_code=%u\nfinal_context=%d\n"
         "reply_url=%s\nstatic_reply=%d\n"
         "created=%" APR_TIME_T_FMT "\nlast_activity=%" APR_TIME_T_FMT "\n"
-        "owner_key=%s\n",
+        "owner_key=%s\nnotify_failures=%d\nnotify_after=%" APR_TIME_T_FMT "\n",
         s->id, bits_state_name(s->state), escape(s->owner, p),
         escape(s->dest_url, p), escape(s->dest_path, p),
         s->notify_type, s->allow_overwrites,
@@ -92,7 +92,7 @@ const char *bits_session_serialize(const bits_session_t *s, apr_pool_t *p)
         (apr_uint64_t)s->publish_ino,
         s->final_ack.status, s->final_ack.code, s->final_ack.context,
         escape(s->reply_url, p), s->static_reply, s->created, s->last_activity,
-        escape(s->owner_key, p));
+        escape(s->owner_key, p), s->notify_failures, s->notify_after);
 }
 
 /* Strict signed decimal (the record only holds what we wrote). */
@@ -183,6 +183,8 @@ static int parse_field(bits_session_t *s, const char *key, const char *val,
     NUM("static_reply", static_reply, int)
     NUM("created", created, apr_time_t)
     NUM("last_activity", last_activity, apr_time_t)
+    NUM("notify_failures", notify_failures, int)
+    NUM("notify_after", notify_after, apr_time_t)
 #undef NUM
     return 0;   /* unknown key: written by a newer version, ignore */
 }

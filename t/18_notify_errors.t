@@ -3,8 +3,10 @@
 # context 0x7; 403 is cached (REFUSED, never posted again); other failures
 # leave the session COMPLETING so a resent final fragment notifies again;
 # non-HTTP answers, unusable static URLs, a timeout and an application that
-# is down.  Back-ends: 127.0.0.1:18793 (errors), 18794 (timeout), 18795
-# (down, then up).
+# is down.  A resend comes only after the session's backoff
+# (BITSNotificationRetryDelay 1 here, doubled per failure; issue #6): one
+# sooner gets 503 0x801901F7 ctx 0x7 without a POST.  Back-ends:
+# 127.0.0.1:18793 (errors), 18794 (timeout), 18795 (down, then up).
 use strict;
 use warnings;
 use FindBin;
@@ -48,10 +50,14 @@ sub failing_upload {
     is($be->count, 1, '404: one notification');
     is(read_state($root, $sid)->{state}, 'COMPLETING', '404: session stays COMPLETING');
     ok(!-e "$root/Replies/$sid/responsefile.bin", '404: the error body is not stored as a reply');
+    app_ack_is($last->(), 503, E_HTTP_503, CTX_APP, '404: a resend at once waits out the backoff');
+    is($be->count, 1, '404: ... without a POST');
+    sleep 1.2;                       # past the backoff (1 s)
     app_ack_is($last->(), 404, '0x80190194', CTX_APP, '404 again on the resend');
     is($be->count, 2, '404: the resent final fragment notified again');
     my $rep = random_bytes(300);
     $be->script(status => 200, body => $rep);
+    sleep 2.2;                       # past the doubled backoff (2 s)
     my $ok = $last->();
     app_ack_is($ok, 200, undef, undef, 'resend after the application recovered');
     is($ok->header('BITS-Reply-URL'), reply_url_for("/$S/e404.bin", $sid), 'reply URL after recovery');
@@ -120,6 +126,7 @@ failing_upload($S, 'e503.bin', 503, '0x801901F7', 'application 503', status => 5
         garbage => "this is not HTTP at all\r\nreally not\r\n\r\n");
     is(read_state($root, $sid)->{state}, 'COMPLETING', 'garbage: session stays COMPLETING');
     $be->script(status => 200, body => 'fine');
+    sleep 1.2;                       # past the backoff
     app_ack_is($last->(), 200, undef, undef, 'garbage, then a proper answer on the resend');
     is($be->count, 2, 'garbage: notified again on the resend');
 }
@@ -188,6 +195,7 @@ $be->stop;
     ok(!defined $r->header('BITS-Reply-URL'), 'timeout: no BITS-Reply-URL');
     is(read_state(session_root('ntimeout'), $sid)->{state}, 'COMPLETING', 'timeout: session stays COMPLETING');
     $bt->script(status => 200, body => 'fresh');
+    sleep 1.2;                       # past the backoff
     my $r2 = $last->();
     app_ack_is($r2, 200, undef, undef, 'resend after the timeout, application fast now');
     is(get_reply($r2->header('BITS-Reply-URL') // base_url() . '/none')->content, 'fresh',
@@ -208,6 +216,7 @@ $be->stop;
     is(received_of($r), 7000, 'down: BITS-Received-Content-Range is the total');
     is(read_state(session_root('ndown'), $sid)->{state}, 'COMPLETING', 'down: session stays COMPLETING');
     my $bd = BitsTest::Backend->start(port => 18795, script => { status => 200, reply_file => 'up again' });
+    sleep 1.2;                       # past the backoff
     my $r2 = $last->();
     app_ack_is($r2, 200, undef, undef, 'application up: resent final fragment');
     is($r2->header('BITS-Reply-URL'), reply_url_for('/ndown/d.bin', $sid), 'up: reply URL');

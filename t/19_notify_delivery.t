@@ -94,6 +94,7 @@ sub prepare {
     my ($sid, $data, $off, $last) = prepare("/$S/race2.bin", 12000);
     app_ack_is($last->(), 500, '0x801901F4', CTX_APP, 'race 2: first attempt fails (500)');
     $be->script(status => 200, body => 'two', delay => 1.5);
+    sleep 1.2;                       # past the backoff (BITSNotificationRetryDelay 1)
     my $tail = substr($data, $off);
     my @s = map { raw_fragment_start("/$S/race2.bin", $sid, $tail, $off, 12000) } 1 .. 2;
     my @r = map { read_response($_, 30) } @s;

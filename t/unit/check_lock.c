@@ -289,6 +289,110 @@ START_TEST(waiter_gets_the_file_lock_after_unlock)
 }
 END_TEST
 
+/* ---- counting slots ---------------------------------------------------- */
+
+static const char *slot_dir(void)
+{
+    const char *d = lock_path("slots");
+
+    ck_assert_int_eq(bits_slots_prepare(d, 2, bits_test_pool), APR_SUCCESS);
+    return d;
+}
+
+START_TEST(slots_are_private_files)
+{
+    const char *d = slot_dir();
+    apr_finfo_t fi;
+
+    ck_assert_int_eq(apr_stat(&fi, d, APR_FINFO_PROT | APR_FINFO_TYPE, bits_test_pool),
+                     APR_SUCCESS);
+    ck_assert_int_eq(fi.filetype, APR_DIR);
+    ck_assert_int_eq(fi.protection, APR_FPROT_UREAD | APR_FPROT_UWRITE
+                                    | APR_FPROT_UEXECUTE);
+    ck_assert_int_eq(apr_stat(&fi, bits_slot_path(d, 1, bits_test_pool),
+                              APR_FINFO_PROT | APR_FINFO_TYPE, bits_test_pool),
+                     APR_SUCCESS);
+    ck_assert_int_eq(fi.filetype, APR_REG);
+    ck_assert_int_eq(fi.protection, APR_FPROT_UREAD | APR_FPROT_UWRITE);
+    ck_assert(!bits_test_exists(bits_slot_path(d, 2, bits_test_pool)));
+    /* Preparing again (a restart) is fine. */
+    ck_assert_int_eq(bits_slots_prepare(d, 2, bits_test_pool), APR_SUCCESS);
+}
+END_TEST
+
+START_TEST(slots_count_holders_in_one_process)
+{
+    const char *d = slot_dir();
+    bits_slot_t *a = NULL, *b = NULL, *c = NULL;
+
+    ck_assert_int_eq(bits_slot_take(&a, d, 2, bits_test_pool), APR_SUCCESS);
+    ck_assert_int_eq(bits_slot_take(&b, d, 2, bits_test_pool), APR_SUCCESS);
+    ck_assert_ptr_ne(a, b);
+    ck_assert_int_eq(bits_slot_take(&c, d, 2, bits_test_pool), APR_EBUSY);
+    bits_slot_release(a);
+    ck_assert_int_eq(bits_slot_take(&c, d, 2, bits_test_pool), APR_SUCCESS);
+    ck_assert_int_eq(bits_slot_take(&a, d, 2, bits_test_pool), APR_EBUSY);
+    bits_slot_release(b);
+    bits_slot_release(c);
+    bits_slot_release(c);                 /* twice is harmless */
+}
+END_TEST
+
+typedef struct {
+    const char *dir;
+    apr_status_t rv;
+} slot_thread_t;
+
+static void *APR_THREAD_FUNC take_in_thread(apr_thread_t *t, void *data)
+{
+    slot_thread_t *st = data;
+    bits_slot_t *slot;
+
+    st->rv = bits_slot_take(&slot, st->dir, 1, bits_test_pool);
+    apr_thread_exit(t, APR_SUCCESS);
+    return NULL;
+}
+
+/* Another thread of this process cannot take a slot this thread holds. */
+START_TEST(slots_exclude_other_threads)
+{
+    const char *d = slot_dir();
+    slot_thread_t st = { d, APR_SUCCESS };
+    bits_slot_t *mine;
+    apr_thread_t *t;
+    apr_status_t trv;
+
+    ck_assert_int_eq(bits_slot_take(&mine, d, 1, bits_test_pool), APR_SUCCESS);
+    ck_assert_int_eq(apr_thread_create(&t, NULL, take_in_thread, &st, bits_test_pool),
+                     APR_SUCCESS);
+    apr_thread_join(&trv, t);
+    ck_assert_int_eq(st.rv, APR_EBUSY);
+}
+END_TEST
+
+START_TEST(slots_pool_cleanup_releases)
+{
+    const char *d = slot_dir();
+    bits_slot_t *s;
+    apr_pool_t *p;
+
+    apr_pool_create(&p, bits_test_pool);
+    ck_assert_int_eq(bits_slot_take(&s, d, 1, p), APR_SUCCESS);
+    ck_assert_int_eq(bits_slot_take(&s, d, 1, bits_test_pool), APR_EBUSY);
+    apr_pool_destroy(p);
+    ck_assert_int_eq(bits_slot_take(&s, d, 1, bits_test_pool), APR_SUCCESS);
+}
+END_TEST
+
+START_TEST(slots_missing_is_an_error_not_busy)
+{
+    bits_slot_t *s;
+
+    ck_assert_int_eq(APR_STATUS_IS_ENOENT(bits_slot_take(&s, lock_path("none"), 2,
+                                                         bits_test_pool)), 1);
+}
+END_TEST
+
 TCase *bits_lock_tcase(void)
 {
     TCase *tc = tcase_create("lock");
@@ -306,5 +410,10 @@ TCase *bits_lock_tcase(void)
     tcase_add_test(tc, pool_cleanup_after_release);
     tcase_add_test(tc, waiter_gets_the_lock_after_release);
     tcase_add_test(tc, waiter_gets_the_file_lock_after_unlock);
+    tcase_add_test(tc, slots_are_private_files);
+    tcase_add_test(tc, slots_count_holders_in_one_process);
+    tcase_add_test(tc, slots_exclude_other_threads);
+    tcase_add_test(tc, slots_pool_cleanup_releases);
+    tcase_add_test(tc, slots_missing_is_an_error_not_busy);
     return tc;
 }

@@ -1,6 +1,7 @@
 /* bits_notify.c: notification URL resolution (§11.2), the reply URL
  * (§12.1), static reply URLs and the Acks for failed notifications (§9
  * rows 24-28). */
+#include <limits.h>
 #include <apr_strings.h>
 #include "bits_notify.h"
 #include "check_units.h"
@@ -247,10 +248,53 @@ START_TEST(transport_failures_map_to_the_spec)
     a = ack_for(BITS_NOTIFY_GARBAGE, 0);
     ck_assert_int_eq(a.status, 400);
     ck_assert_uint_eq(a.code, 0x80070057u);
+    a = ack_for(BITS_NOTIFY_REPLY_TOO_LARGE, 0);
+    ck_assert_int_eq(a.status, 400);        /* fatal: the same reply again */
+    ck_assert_uint_eq(a.code, 0x80070057u);
+    ck_assert_int_eq(a.context, BITS_CONTEXT_APPLICATION);
     a = ack_for(BITS_NOTIFY_LOCAL_ERROR, 0);
     ck_assert_int_eq(a.status, 500);
     ck_assert_uint_eq(a.code, 0x80004005u);
     ck_assert_int_eq(a.context, BITS_CONTEXT_APPLICATION);
+}
+END_TEST
+
+#define SEC(n) apr_time_from_sec(n)
+
+START_TEST(backoff_doubles_up_to_the_cap)
+{
+    ck_assert_int_eq(bits_notify_backoff(1, SEC(5)), SEC(5));
+    ck_assert_int_eq(bits_notify_backoff(2, SEC(5)), SEC(10));
+    ck_assert_int_eq(bits_notify_backoff(3, SEC(5)), SEC(20));
+    ck_assert_int_eq(bits_notify_backoff(7, SEC(5)), SEC(300));   /* 320 capped */
+    ck_assert_int_eq(bits_notify_backoff(1000, SEC(5)), SEC(300));
+    ck_assert_int_eq(bits_notify_backoff(INT_MAX, SEC(5)), SEC(300));
+}
+END_TEST
+
+START_TEST(backoff_edges)
+{
+    ck_assert_int_eq(bits_notify_backoff(0, SEC(5)), 0);          /* no failure yet */
+    ck_assert_int_eq(bits_notify_backoff(3, 0), 0);               /* switched off */
+    /* A first delay over the cap is kept, never doubled past itself. */
+    ck_assert_int_eq(bits_notify_backoff(1, SEC(900)), SEC(900));
+    ck_assert_int_eq(bits_notify_backoff(5, SEC(900)), SEC(900));
+    ck_assert_int_eq(bits_notify_backoff(2, SEC(86400)), SEC(86400));
+}
+END_TEST
+
+START_TEST(wait_left_honours_only_plausible_times)
+{
+    apr_time_t now = SEC(1700000000);
+
+    ck_assert_int_eq(bits_notify_wait_left(0, now, SEC(5)), 0);          /* never failed */
+    ck_assert_int_eq(bits_notify_wait_left(now - 1, now, SEC(5)), 0);    /* elapsed */
+    ck_assert_int_eq(bits_notify_wait_left(now, now, SEC(5)), 0);
+    ck_assert_int_eq(bits_notify_wait_left(now + SEC(4), now, SEC(5)), SEC(4));
+    ck_assert_int_eq(bits_notify_wait_left(now + SEC(300), now, SEC(5)), SEC(300));
+    /* Beyond any backoff: a clock set back or a forged record. */
+    ck_assert_int_eq(bits_notify_wait_left(now + SEC(301), now, SEC(5)), 0);
+    ck_assert_int_eq(bits_notify_wait_left(now + SEC(4), now, 0), 0);    /* off */
 }
 END_TEST
 
@@ -276,5 +320,8 @@ TCase *bits_notify_tcase(void)
     tcase_add_test(tc, reply_url_keeps_an_escaped_name);
     tcase_add_test(tc, application_errors_keep_their_status);
     tcase_add_test(tc, transport_failures_map_to_the_spec);
+    tcase_add_test(tc, backoff_doubles_up_to_the_cap);
+    tcase_add_test(tc, backoff_edges);
+    tcase_add_test(tc, wait_left_honours_only_plausible_times);
     return tc;
 }

@@ -33,6 +33,8 @@ static void fill_session(bits_session_t *s)
     s->static_reply = 1;
     s->created = apr_time_from_sec(1700000000) + 123456;
     s->last_activity = apr_time_from_sec(1700000600) + 654321;
+    s->notify_failures = 7;
+    s->notify_after = apr_time_from_sec(1700000900) + 777;
 }
 
 static void assert_same_session(const bits_session_t *a, const bits_session_t *b)
@@ -56,6 +58,8 @@ static void assert_same_session(const bits_session_t *a, const bits_session_t *b
     ck_assert_str_eq(a->reply_url, b->reply_url);
     ck_assert_int_eq(a->static_reply, b->static_reply);
     ck_assert_int_eq(a->created, b->created);
+    ck_assert_int_eq(a->notify_failures, b->notify_failures);
+    ck_assert_int_eq(a->notify_after, b->notify_after);
     ck_assert_int_eq(a->last_activity, b->last_activity);
 }
 

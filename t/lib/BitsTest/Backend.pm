@@ -12,6 +12,8 @@ package BitsTest::Backend;
 #   18795  t/18_notify_errors.t    (down, then up)
 #   18796  t/19_notify_delivery.t  (retries, races, kill -9)
 #   18797  t/15_reply_access.t     (reply owner, reply after Close/Cancel)
+#   18802  t/22_app_limits.t       (notification backoff, reply limit)
+#   18803  t/22_app_limits.t       (BITSMaxConcurrentNotifications, own httpd)
 #
 # The daemon forks one process per connection (libcurl keeps connections
 # alive, so one connection may carry several POSTs), drops to nobody:nogroup
