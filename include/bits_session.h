@@ -80,6 +80,10 @@ const char *bits_reply_dir(const char *root, const char *id, apr_pool_t *p);
 /* The group a store is shared with (BITSSessionGroup), or none. */
 #define BITS_NO_GROUP ((apr_gid_t)-1)
 
+/* Creates the store's root directory (with the group's modes if group is
+ * not BITS_NO_GROUP); an existing real directory is left as it is. */
+apr_status_t bits_session_create_store(const char *root, apr_gid_t group);
+
 /* Creates Requests/<ID>/ (refusing symlinks on the way) and an empty
  * request file; does not write the state.  New directories are 0700 and
  * the request file 0600; with a `group`, directories are 02750 and the

@@ -273,6 +273,10 @@ static bits_ack_t packet_create(bits_req_t *rq)
     s->total = -1;
     s->created = apr_time_now();
     s->owner_key = bits_owner_key(s->owner, r->useragent_ip, r->pool);
+    rv = bits_session_create_store(rq->store, bits_conf_session_group(conf));
+    if (rv != APR_SUCCESS)
+        return bits_fail(rq, bits_ack_for_io_error(rv), rv,
+                         "cannot create the session store %s", rq->store);
     if (!reserve_session_slot(rq, &owner_lock, &ack))
         return ack;
     rq->id_header = s->id;

@@ -132,10 +132,11 @@ static const char *entry_path(const char *store, const char *key, const char *id
     return apr_pstrcat(p, store, "/" BITS_INDEX_DIR "/", key, "/", id, NULL);
 }
 
+/* The store itself is made by bits_session_create_store, with its group. */
 static apr_status_t make_owner_dir(const char *store, const char *key, apr_pool_t *p)
 {
     const char *dirs[] = {
-        store, apr_pstrcat(p, store, "/" BITS_INDEX_DIR, NULL), owner_dir(store, key, p)
+        apr_pstrcat(p, store, "/" BITS_INDEX_DIR, NULL), owner_dir(store, key, p)
     };
     apr_status_t rv = APR_SUCCESS;
     unsigned i;

@@ -288,6 +288,11 @@ apr_status_t bits_store_mkdir(const char *path, apr_pool_t *p)
     return make_real_dir(path, DIR_MODE_PRIVATE, BITS_NO_GROUP);
 }
 
+apr_status_t bits_session_create_store(const char *root, apr_gid_t group)
+{
+    return make_real_dir(root, DIR_MODE_GROUP, group);
+}
+
 apr_status_t bits_session_create_dir(const char *root, const char *id,
                                      apr_gid_t group, apr_pool_t *p)
 {
