@@ -195,15 +195,15 @@ END_TEST
  * client cost another client its newer ones.  Now each address counts. */
 START_TEST(limit_is_per_owner_key_never_across_keys)
 {
-    const char *x1 = add_keyed_session("", "anon-192.0.2.1", BITS_STATE_RECEIVING,
+    const char *x1 = add_keyed_session("", "anon-127.0.2.1", BITS_STATE_RECEIVING,
                                        9 * HOUR, 0);
-    const char *x2 = add_keyed_session("", "anon-192.0.2.1", BITS_STATE_RECEIVING,
+    const char *x2 = add_keyed_session("", "anon-127.0.2.1", BITS_STATE_RECEIVING,
                                        8 * HOUR, 0);
-    const char *x3 = add_keyed_session("", "anon-192.0.2.1", BITS_STATE_RECEIVING,
+    const char *x3 = add_keyed_session("", "anon-127.0.2.1", BITS_STATE_RECEIVING,
                                        7 * HOUR, 0);
-    const char *v1 = add_keyed_session("", "anon-192.0.2.2", BITS_STATE_RECEIVING,
+    const char *v1 = add_keyed_session("", "anon-127.0.2.2", BITS_STATE_RECEIVING,
                                        HOUR, 0);
-    const char *v2 = add_keyed_session("", "anon-192.0.2.2", BITS_STATE_RECEIVING,
+    const char *v2 = add_keyed_session("", "anon-127.0.2.2", BITS_STATE_RECEIVING,
                                        HOUR / 2, 0);
     bits_sweep_stats_t st;
 
@@ -220,7 +220,7 @@ END_TEST
 START_TEST(sweep_repairs_the_index_both_ways)
 {
     apr_pool_t *p = bits_test_pool;
-    const char *live = add_keyed_session("", "anon-192.0.2.1", BITS_STATE_RECEIVING,
+    const char *live = add_keyed_session("", "anon-127.0.2.1", BITS_STATE_RECEIVING,
                                          HOUR, 0);
     const char *old = add_session("alice", BITS_STATE_RECEIVING, 30 * HOUR, 25 * HOUR);
     const char *legacy = add_session("", BITS_STATE_RECEIVING, HOUR, 0);
@@ -229,15 +229,15 @@ START_TEST(sweep_repairs_the_index_both_ways)
     bits_sweep_stats_t st;
 
     ck_assert_int_eq(bits_guid_new(ghost), APR_SUCCESS);
-    ck_assert_int_eq(bits_index_add(store, "anon-192.0.2.9", ghost, p), APR_SUCCESS);
+    ck_assert_int_eq(bits_index_add(store, "anon-127.0.2.9", ghost, p), APR_SUCCESS);
     ck_assert_int_eq(bits_index_add(store, "user-alice", old, p), APR_SUCCESS);
-    ghost_entry = apr_pstrcat(p, store, "/" BITS_INDEX_DIR "/anon-192.0.2.9/", ghost, NULL);
+    ghost_entry = apr_pstrcat(p, store, "/" BITS_INDEX_DIR "/anon-127.0.2.9/", ghost, NULL);
     ck_assert_int_eq(apr_file_mtime_set(ghost_entry, now - HOUR, p), APR_SUCCESS);
 
     bits_sweep(store, &policy, claims, now, &st, p);
     ck_assert_int_eq(st.indexed, 2);           /* live and legacy had none */
     ck_assert_int_eq(st.unindexed, 1);         /* the ghost */
-    ck_assert(bits_index_has(store, "anon-192.0.2.1", live, p));
+    ck_assert(bits_index_has(store, "anon-127.0.2.1", live, p));
     ck_assert(bits_index_has(store, "anon-unknown", legacy, p));
     ck_assert(!bits_index_has(store, "user-alice", old, p));   /* expired: tombstone */
     ck_assert(!bits_test_exists(ghost_entry));

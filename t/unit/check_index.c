@@ -77,7 +77,7 @@ static const char *entry(const char *key, const char *id)
 
 START_TEST(user_keys_are_escaped_file_names)
 {
-    ck_assert_str_eq(key_of("alice", "192.0.2.1"), "user-alice");
+    ck_assert_str_eq(key_of("alice", "127.0.2.1"), "user-alice");
     ck_assert_str_eq(key_of("DOM\\bob smith", NULL), "user-DOM%5Cbob%20smith");
     ck_assert_str_eq(key_of("../../etc", NULL), "user-..%2F..%2Fetc");
     ck_assert_str_eq(key_of("ann@example.org", NULL), "user-ann@example.org");
@@ -87,9 +87,9 @@ END_TEST
 
 START_TEST(anonymous_keys_name_the_address)
 {
-    ck_assert_str_eq(key_of("", "192.0.2.7"), "anon-192.0.2.7");
-    ck_assert_str_eq(key_of(NULL, "192.0.2.7"), "anon-192.0.2.7");
-    ck_assert_str_eq(key_of("", "::ffff:192.0.2.7"), "anon-192.0.2.7");
+    ck_assert_str_eq(key_of("", "127.0.2.7"), "anon-127.0.2.7");
+    ck_assert_str_eq(key_of(NULL, "127.0.2.7"), "anon-127.0.2.7");
+    ck_assert_str_eq(key_of("", "::ffff:127.0.2.7"), "anon-127.0.2.7");
     ck_assert_str_eq(key_of("", NULL), "anon-unknown");
     ck_assert_str_eq(key_of("", ""), "anon-unknown");
     /* not an address (should not happen): still one safe name */
@@ -134,7 +134,7 @@ END_TEST
 START_TEST(add_count_remove)
 {
     apr_pool_t *p = bits_test_pool;
-    const char *k = "anon-192.0.2.1", *a = new_id(), *b = new_id(), *c = new_id();
+    const char *k = "anon-127.0.2.1", *a = new_id(), *b = new_id(), *c = new_id();
 
     ck_assert_int_eq(bits_index_count(store, k, 0, p), 0);
     ck_assert_int_eq(bits_index_add(store, k, a, p), APR_SUCCESS);
@@ -189,12 +189,12 @@ END_TEST
 START_TEST(count_live_checks_the_records)
 {
     apr_pool_t *p = bits_test_pool;
-    const char *k = "anon-192.0.2.1";
+    const char *k = "anon-127.0.2.1";
     const char *live = add_session(k, BITS_STATE_RECEIVING, 0);
     const char *done = add_session(k, BITS_STATE_DONE, 0);
     const char *closed = add_session(k, BITS_STATE_CLOSED, 0);
     const char *idle = add_session(k, BITS_STATE_RECEIVING, 30 * HOUR);
-    const char *other = add_session("anon-192.0.2.2", BITS_STATE_RECEIVING, 0);
+    const char *other = add_session("anon-127.0.2.2", BITS_STATE_RECEIVING, 0);
     const char *gone = new_id();
 
     ck_assert_int_eq(bits_index_add(store, k, gone, p), APR_SUCCESS);
@@ -209,7 +209,7 @@ START_TEST(count_live_checks_the_records)
     ck_assert(!bits_index_has(store, k, closed, p));
     ck_assert(!bits_index_has(store, k, gone, p));
     ck_assert(!bits_index_has(store, k, other, p));
-    ck_assert(bits_index_has(store, "anon-192.0.2.2", other, p));
+    ck_assert(bits_index_has(store, "anon-127.0.2.2", other, p));
     /* no timeout: idle sessions count */
     ck_assert_int_eq(bits_index_count_live(store, k, 0, 0, now, p), 3);
     ck_assert_int_eq(bits_index_count_live(store, k, 1, 0, now, p), 1);
@@ -324,7 +324,7 @@ START_TEST(owners_and_their_sessions_are_listed)
     apr_array_header_t *ids = apr_array_make(p, 4, sizeof(const char *));
     const char *id = add_session("user-a", BITS_STATE_RECEIVING, 0);
 
-    add_session("anon-192.0.2.1", BITS_STATE_RECEIVING, 0);
+    add_session("anon-127.0.2.1", BITS_STATE_RECEIVING, 0);
     ck_assert_int_eq(bits_index_owners(store, collect, owners, p), APR_SUCCESS);
     ck_assert_int_eq(owners->nelts, 2);
     ck_assert_int_eq(bits_index_sessions(store, "user-a", collect_id, ids, p),
@@ -342,7 +342,7 @@ START_TEST(owners_are_counted_with_a_bound)
     ck_assert(!bits_index_has_owner(store, "user-a", p));
     add_session("user-a", BITS_STATE_RECEIVING, 0);
     add_session("user-b", BITS_STATE_RECEIVING, 0);
-    add_session("anon-192.0.2.1", BITS_STATE_RECEIVING, 0);
+    add_session("anon-127.0.2.1", BITS_STATE_RECEIVING, 0);
     ck_assert(bits_index_has_owner(store, "user-a", p));
     ck_assert(!bits_index_has_owner(store, "user-c", p));
     ck_assert(!bits_index_has_owner(store, "../Requests", p));
@@ -354,7 +354,7 @@ END_TEST
 START_TEST(repair_drops_stale_entries_and_empty_owners)
 {
     apr_pool_t *p = bits_test_pool;
-    const char *k = "anon-192.0.2.1";
+    const char *k = "anon-127.0.2.1";
     const char *live = add_session(k, BITS_STATE_RECEIVING, 0);
     const char *ended = add_session(k, BITS_STATE_CANCELLED, 0);
     const char *young = new_id(), *old = new_id();
