@@ -638,12 +638,17 @@ static int bits_handler(request_rec *r)
 
 static void bits_register_hooks(apr_pool_t *p)
 {
+    /* mod_dav's fixup claims every method but GET and POST on a DAV On
+     * location; ours runs after it, whatever the LoadModule order, so that
+     * BITS_POST reaches mod_bits there. */
+    static const char *const after_dav[] = { "mod_dav.c", NULL };
+
     (void)p;
     ap_hook_pre_config(bits_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(bits_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_test_config(bits_test_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(bits_child_init, NULL, NULL, APR_HOOK_MIDDLE);
-    ap_hook_fixups(bits_fixups, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_fixups(bits_fixups, after_dav, NULL, APR_HOOK_MIDDLE);
     ap_hook_fixups(bits_store_fixups, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_handler(bits_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_insert_error_filter(bits_insert_error_filter, NULL, NULL,

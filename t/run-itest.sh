@@ -18,7 +18,7 @@ SCENARIOS=(
     hostid hostiddef
     inherit inherit/child inherit/child/grand inherit/off
     custom locdir auth authz denied farm
-    slowbody
+    slowbody davorder
     # issue 6, items 2 and 10: configuration names, executed destinations
     names names/sub namesht namesmap namesexec namesinc namesinc/up
     # issue 6 items 3, 4, 12: store exposure, nested stores, permissions
@@ -53,7 +53,7 @@ remove_scenarios() {
         rm -rf "t/htdocs/${d%%/*}"
     done
     rm -rf t/htdocs/outside "$CUSTOM_SESSIONS" "$XDEV_SESSIONS" "$XDEVFULL_SESSIONS" \
-        "$FARM_SESSIONS" "$HTPASSWD_FILE" t/state/node2 t/state/slowbody
+        "$FARM_SESSIONS" "$HTPASSWD_FILE" t/state/node2 t/state/slowbody t/state/davorder-*
 }
 
 if [ "${1:-}" = clean ]; then
