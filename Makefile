@@ -19,7 +19,7 @@ CORE_SRCS = src/bits_protocol.c src/bits_guid.c src/bits_path.c \
             src/bits_store.c src/bits_index.c
 UNIT_BIN  = t/unit/check_main
 
-.PHONY: all deps unit itest sanitize-itest test run stop demo bench install clean fuzz fuzz-build fuzz-cc
+.PHONY: all deps unit itest sanitize-itest test run stop demo bench install uninstall clean fuzz fuzz-build fuzz-cc
 
 all: $(MODULE)
 
@@ -124,10 +124,20 @@ fuzz: fuzz-build
 bench: $(MODULE)
 	BITS_TOP=$(CURDIR) scripts/bench.pl
 
+# `make install DESTDIR=/tmp/stage` stages a package; `make uninstall`
+# undoes it.  The module is copied as it is (what apxs -i does for a .so,
+# without libtool's .la handling, which needs the .la's dlname).
+MODULE_DIR    = $(shell $(APXS) -q LIBEXECDIR)
+MODS_AVAILABLE = /etc/apache2/mods-available
 install: $(MODULE)
-	$(APXS) -i -n bits $(MODULE)
-	install -m 0644 conf/bits.load /etc/apache2/mods-available/bits.load
-	install -m 0644 conf/bits.conf /etc/apache2/mods-available/bits.conf
+	install -d $(DESTDIR)$(MODULE_DIR) $(DESTDIR)$(MODS_AVAILABLE)
+	install -m 0644 $(MODULE) $(DESTDIR)$(MODULE_DIR)/mod_bits.so
+	install -m 0644 conf/bits.load $(DESTDIR)$(MODS_AVAILABLE)/bits.load
+	install -m 0644 conf/bits.conf $(DESTDIR)$(MODS_AVAILABLE)/bits.conf
+
+uninstall:
+	rm -f $(DESTDIR)$(MODULE_DIR)/mod_bits.so $(DESTDIR)$(MODS_AVAILABLE)/bits.load \
+	    $(DESTDIR)$(MODS_AVAILABLE)/bits.conf
 
 clean:
 	rm -rf .libs src/.libs *.la *.lo *.slo *.o src/*.lo src/*.slo src/*.o \
