@@ -163,18 +163,45 @@ static const char *set_enabled(cmd_parms *cmd, void *dcv, int flag)
     return NULL;
 }
 
-/* A non-negative decimal number of seconds or bytes, with limits. */
+/* A value within [min, max] read by `parse` (digits, or digits and a unit),
+ * or an error naming the directive and `what` it takes. */
+static const char *parse_value(cmd_parms *cmd, const char *arg,
+                               int (*parse)(const char *, apr_int64_t *),
+                               const char *what, apr_int64_t min, apr_int64_t max,
+                               apr_int64_t *out)
+{
+    apr_int64_t v = 0;
+
+    if (parse(arg, &v) != 0 || v < min || v > max)
+        return apr_psprintf(cmd->pool, "%s: '%s' is not %s between %" APR_INT64_T_FMT
+                            " and %" APR_INT64_T_FMT, cmd->cmd->name, arg, what,
+                            min, max);
+    *out = v;
+    return NULL;
+}
+
+static int parse_count(const char *arg, apr_int64_t *out)
+{
+    apr_off_t v = 0;
+    int rc = bits_parse_length(arg, &v);
+
+    *out = v;
+    return rc;
+}
+
+/* A plain non-negative count. */
 static const char *parse_number(cmd_parms *cmd, const char *arg, apr_int64_t min,
                                 apr_int64_t max, apr_int64_t *out)
 {
-    apr_off_t v = 0;
+    return parse_value(cmd, arg, parse_count, "a whole number", min, max, out);
+}
 
-    if (bits_parse_length(arg, &v) != 0 || v < min || v > max)
-        return apr_psprintf(cmd->pool, "%s: '%s' is not a whole number between %"
-                            APR_INT64_T_FMT " and %" APR_INT64_T_FMT,
-                            cmd->cmd->name, arg, min, max);
-    *out = v;
-    return NULL;
+/* Seconds, or a duration with a unit: 30s, 15m, 12h, 14d, 2w. */
+static const char *parse_seconds(cmd_parms *cmd, const char *arg, apr_int64_t min,
+                                 apr_int64_t max, apr_int64_t *out)
+{
+    return parse_value(cmd, arg, bits_parse_duration,
+                       "a number of seconds (or 30s, 15m, 12h, 14d, 2w)", min, max, out);
 }
 
 /* Seconds, kept well below what apr_time_from_sec can hold. */
@@ -184,14 +211,14 @@ static const char *set_seconds(cmd_parms *cmd, void *dcv, const char *arg)
 {
     apr_int64_t *field = (apr_int64_t *)((char *)dcv + (apr_size_t)cmd->info);
 
-    return parse_number(cmd, arg, 1, BITS_MAX_SECONDS, field);
+    return parse_seconds(cmd, arg, 1, BITS_MAX_SECONDS, field);
 }
 
 /* 0 is meaningful here: BITS-Host-Id is sent without a fallback (§17.22). */
 static const char *set_fallback(cmd_parms *cmd, void *dcv, const char *arg)
 {
-    return parse_number(cmd, arg, 0, BITS_MAX_SECONDS,
-                        &((bits_dir_conf *)dcv)->host_id_fallback);
+    return parse_seconds(cmd, arg, 0, BITS_MAX_SECONDS,
+                         &((bits_dir_conf *)dcv)->host_id_fallback);
 }
 
 /* A size in bytes, or -1 for "unlimited" (BITSMaximumUploadSize,
@@ -212,7 +239,8 @@ static const char *set_size(cmd_parms *cmd, void *dcv, const char *arg)
         *field = -1;
         return NULL;
     }
-    if ((err = parse_number(cmd, arg, 0, APR_INT64_MAX, &v)) != NULL)
+    if ((err = parse_value(cmd, arg, bits_parse_size, "a number of bytes (or 512K, "
+                           "64M, 10G, 2T)", 0, APR_INT64_MAX, &v)) != NULL)
         return err;
     *field = v;
     return NULL;
@@ -221,7 +249,7 @@ static const char *set_size(cmd_parms *cmd, void *dcv, const char *arg)
 /* 0 is meaningful here: no backoff between notification attempts. */
 static const char *set_retry_delay(cmd_parms *cmd, void *dcv, const char *arg)
 {
-    return parse_number(cmd, arg, 0, 86400, &((bits_dir_conf *)dcv)->notify_retry);
+    return parse_seconds(cmd, arg, 0, 86400, &((bits_dir_conf *)dcv)->notify_retry);
 }
 
 /* One value for the whole server: the slots are shared by every vhost. */

@@ -69,6 +69,13 @@ const char *bits_packet_name(bits_packet_t type);
  * in a signed 64-bit offset.  Returns 0 on success, -1 otherwise. */
 int bits_parse_length(const char *value, apr_off_t *out);
 
+/* Configuration values as operators write them: digits and one optional
+ * unit, case-insensitive.  Sizes: K, M, G, T (powers of 1024); durations
+ * in seconds: s, m (minutes), h, d, w.  No blanks, no sign; 0 on success,
+ * -1 if malformed or beyond 2^63-1. */
+int bits_parse_size(const char *value, apr_int64_t *out);
+int bits_parse_duration(const char *value, apr_int64_t *out);
+
 /* Content-Range of a Fragment (§3.4).  "bytes 0--1/0" and "bytes * /0"
  * (without the blank) parse as the empty entity: first = 0, last = -1. */
 typedef struct {

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <apr_cstr.h>
 #include <apr_strings.h>
+#include <apr_lib.h>
 #include "bits_protocol.h"
 
 /* Indexed by bits_packet_t; the Windows client's spelling (§2.1). */
@@ -88,6 +89,45 @@ int bits_parse_length(const char *value, apr_off_t *out)
         return -1;
     *out = v;
     return 0;
+}
+
+/* Digits, then at most one unit letter: one of `names` (lower case, matched
+ * case-insensitively), multiplying by the factor at the same index. */
+static int parse_with_unit(const char *value, const char *names,
+                           const apr_int64_t *factors, apr_int64_t *out)
+{
+    apr_off_t v;
+    const char *s, *unit;
+    apr_int64_t factor = 1;
+
+    if (value == NULL || (s = scan_digits(value, &v)) == NULL)
+        return -1;
+    if (*s) {
+        if (s[1] != '\0' || (unit = strchr(names, apr_tolower(*s))) == NULL)
+            return -1;
+        factor = factors[unit - names];
+    }
+    if (v > APR_INT64_MAX / factor)
+        return -1;
+    *out = v * factor;
+    return 0;
+}
+
+int bits_parse_size(const char *value, apr_int64_t *out)
+{
+    static const apr_int64_t factors[] = {
+        APR_INT64_C(1) << 10, APR_INT64_C(1) << 20, APR_INT64_C(1) << 30,
+        APR_INT64_C(1) << 40
+    };
+
+    return parse_with_unit(value, "kmgt", factors, out);
+}
+
+int bits_parse_duration(const char *value, apr_int64_t *out)
+{
+    static const apr_int64_t factors[] = { 1, 60, 3600, 86400, 7 * 86400 };
+
+    return parse_with_unit(value, "smhdw", factors, out);
 }
 
 /* "*" "/" total, allowed only for the empty entity (§3.4 rule 6). */

@@ -473,6 +473,39 @@ START_TEST(ack_constants)
 }
 END_TEST
 
+START_TEST(sizes_and_durations_with_units)
+{
+    static const struct { const char *text; apr_int64_t size, secs; } ok[] = {
+        { "0", 0, 0 }, { "512", 512, 512 }, { "64k", 65536, -1 },
+        { "512M", 512 * APR_INT64_C(1048576), 512 * 60 }, { "10G", 10 * (APR_INT64_C(1) << 30), -1 },
+        { "2T", 2 * (APR_INT64_C(1) << 40), -1 }, { "30s", -1, 30 }, { "12h", -1, 12 * 3600 },
+        { "14d", -1, 1209600 }, { "2W", -1, 2 * 7 * 86400 }, { "8388607T", APR_INT64_C(8388607) << 40, -1 },
+    };
+    static const char *const bad[] = {
+        "", "k", "-1", "+5", " 5", "5 ", "5KB", "5x", "1.5G", "0x10", "8388608T",
+        "9223372036854775808", "99999999999999999999w"
+    };
+    apr_int64_t v;
+    unsigned i;
+
+    for (i = 0; i < sizeof ok / sizeof *ok; i++) {
+        v = -7;
+        ck_assert_int_eq(bits_parse_size(ok[i].text, &v), ok[i].size < 0 ? -1 : 0);
+        if (ok[i].size >= 0)
+            ck_assert_msg(v == ok[i].size, "size \"%s\"", ok[i].text);
+        v = -7;
+        ck_assert_int_eq(bits_parse_duration(ok[i].text, &v), ok[i].secs < 0 ? -1 : 0);
+        if (ok[i].secs >= 0)
+            ck_assert_msg(v == ok[i].secs, "duration \"%s\"", ok[i].text);
+    }
+    for (i = 0; i < sizeof bad / sizeof *bad; i++) {
+        ck_assert_msg(bits_parse_size(bad[i], &v) == -1, "size \"%s\" accepted", bad[i]);
+        ck_assert_msg(bits_parse_duration(bad[i], &v) == -1, "duration \"%s\" accepted", bad[i]);
+    }
+    ck_assert_int_eq(bits_parse_size(NULL, &v), -1);
+}
+END_TEST
+
 TCase *bits_protocol_tcase(void)
 {
     TCase *tc = tcase_create("protocol");
@@ -506,5 +539,6 @@ TCase *bits_protocol_tcase(void)
     tcase_add_test(tc, hresult_strings);
     tcase_add_test(tc, ack_for_io_errors);
     tcase_add_test(tc, ack_constants);
+    tcase_add_test(tc, sizes_and_durations_with_units);
     return tc;
 }
