@@ -28,12 +28,24 @@ extern const char *bits_notify_slot_dir;
 
 #define BITS_HANDLER_NAME "bits-upload"
 
+/* A BITSHostId written in a <Directory>/<Location> section. */
+typedef struct {
+    const char *host_id;
+    const char *file;
+    unsigned line;
+} bits_host_id_note;
+
 /* Per-server configuration: the stores named by this server's sections on
  * this configuration pass, then (post_config) those of all servers. */
 typedef struct {
     bits_stores_t *configured;     /* BITSSessionDirectory of this server */
     const bits_stores_t *all;      /* every server's, canonicalised */
     apr_array_header_t *groups;    /* BITSSessionGroup gids (startup check) */
+    int level_enabled;             /* BITSUploadEnabled at this server's own
+                                      level (not in a section), or BITS_UNSET */
+    const char *level_file;        /* where it was written */
+    unsigned level_line;
+    apr_array_header_t *section_host_ids;  /* of bits_host_id_note */
 } bits_srv_conf;
 
 /* mod_bits.c: every configured store of the configuration; the mode of a
