@@ -121,6 +121,11 @@ static bits_srv_conf *srv_conf(server_rec *s)
     return ap_get_module_config(s->module_config, &bits_module);
 }
 
+bits_srv_conf *bits_server_conf(server_rec *s)
+{
+    return srv_conf(s);
+}
+
 const bits_stores_t *bits_all_stores(server_rec *s)
 {
     return srv_conf(s)->all;
@@ -505,6 +510,7 @@ static void collect_stores(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *mai
 
     for (s = main; s; s = s->next)
         bits_stores_merge(all, srv_conf(s)->configured);
+    bits_vhost_default_stores(all, main, pconf);
     bits_stores_canonicalise(all, ptemp);
     for (s = main; s; s = s->next)
         srv_conf(s)->all = all;
@@ -620,19 +626,23 @@ static int bits_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     curl_global_init(CURL_GLOBAL_DEFAULT);
     apr_pool_cleanup_register(pconf, NULL, curl_cleanup, apr_pool_cleanup_null);
     check_session_groups(s);
+    bits_note_docroot_sections(pconf, s);
     bits_warn_executable_sections(ptemp, s);   /* once, into the error log */
+    bits_vhost_warnings(s);
     setup_notify_slots(pconf, s);
     return OK;
 }
 
-/* apachectl configtest: the same warning (post_config does not run then). */
+/* apachectl configtest: the same warnings (post_config does not run then). */
 static void bits_test_config(apr_pool_t *pconf, server_rec *s)
 {
     apr_pool_t *ptemp;
 
     if (apr_pool_create(&ptemp, pconf) != APR_SUCCESS)
         return;
+    bits_note_docroot_sections(pconf, s);
     bits_warn_executable_sections(ptemp, s);
+    bits_vhost_warnings(s);
     apr_pool_destroy(ptemp);
 }
 
