@@ -35,16 +35,26 @@ void bits_vhost_default_stores(bits_stores_t *set, server_rec *main, apr_pool_t 
     }
 }
 
+/* The server's own bits_srv_conf, NULL for a vhost without any BITS
+ * directive: httpd gives such a vhost the main server's. */
+static const bits_srv_conf *own_conf(server_rec *s, server_rec *main)
+{
+    const bits_srv_conf *sc = bits_server_conf(s);
+
+    return s == main || sc != bits_server_conf(main) ? sc : NULL;
+}
+
 /* A global On is inherited by every vhost that does not decide itself. */
 static void warn_global_enable(server_rec *main)
 {
-    const bits_srv_conf *m = bits_server_conf(main);
+    const bits_srv_conf *m = bits_server_conf(main), *own;
     server_rec *s;
 
     if (m->level_enabled != 1)
         return;
     for (s = main->next; s; s = s->next) {
-        if (bits_server_conf(s)->level_enabled != BITS_UNSET || level_conf(s)->enabled != 1)
+        own = own_conf(s, main);
+        if ((own && own->level_enabled != BITS_UNSET) || level_conf(s)->enabled != 1)
             continue;
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, main, "mod_bits: the server-level "
                      "BITSUploadEnabled On (%s:%u) enables BITS uploads into the "
@@ -75,12 +85,16 @@ static int names_vhost(server_rec *s, const char *host)
 static void check_host_id(server_rec *s, const char *host_id, const char *file,
                           unsigned line)
 {
+    const char *where;
+
     if (!host_id || names_vhost(s, host_id))
         return;
-    ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "mod_bits: BITSHostId %s (%s:%u) "
+    where = file ? apr_psprintf(s->process->pconf, "%s:%u", file, line)
+                 : "at server or virtual host level";
+    ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "mod_bits: BITSHostId %s (%s) "
                  "is not the ServerName or a ServerAlias of the %s %s (%s:%u): a "
                  "client pinned to it may reach another virtual host, which does not "
-                 "know its sessions", host_id, file ? file : "?", line,
+                 "know its sessions", host_id, where,
                  s->is_virtual ? "virtual host" : "main server",
                  s->server_hostname ? s->server_hostname : "?",
                  s->defn_name ? s->defn_name : "?", s->defn_line_number);
@@ -92,10 +106,11 @@ static void warn_host_ids(server_rec *main)
     int i;
 
     for (s = main; s; s = s->next) {
-        const apr_array_header_t *notes = bits_server_conf(s)->section_host_ids;
+        const bits_srv_conf *own = own_conf(s, main);
+        const apr_array_header_t *notes = own ? own->section_host_ids : NULL;
 
-        check_host_id(s, level_conf(s)->host_id, "server or vhost level", 0);
-        for (i = 0; i < notes->nelts; i++) {
+        check_host_id(s, level_conf(s)->host_id, NULL, 0);
+        for (i = 0; notes && i < notes->nelts; i++) {
             const bits_host_id_note *n = &APR_ARRAY_IDX(notes, i, bits_host_id_note);
             check_host_id(s, n->host_id, n->file, n->line);
         }
