@@ -31,17 +31,23 @@ for ($PORT_A, $PORT_C) {
         or BAIL_OUT("127.0.0.1:$_ is in use");
 }
 
-my $top   = reset_scenario('vhost', qw(a a/n a/off b c outside enabled-outside store-c));
+my $top   = reset_scenario('vhost', qw(a a/n a/off b c c/globaloff outside enabled-outside
+                                       store-c va/x va/y));
 my ($da, $db, $dc) = ("$top/a", "$top/b", "$top/c");
 my ($outside, $enabled_out, $store_c) = ("$top/outside", "$top/enabled-outside",
                                           "$top/store-c");
 symlink("$da/BITS-Sessions", "$db/link-a") or die "symlink: $!";
 my $P = free_port();
-my $node = start_node('vhost', <<"CONF", ping => "http://127.0.0.1:$P/ping.bin");
+my %opt = (modules => ['vhost_alias'], ping => "http://127.0.0.1:$P/ping.bin");
+my $node = start_node('vhost', <<"CONF", %opt);
 Listen 127.0.0.1:$P
 <Directory "$top">
     Require all granted
     Options FollowSymLinks
+</Directory>
+# A global section is merged after the vhost level and overrides it.
+<Directory "$dc/globaloff">
+    BITSUploadEnabled Off
 </Directory>
 <VirtualHost 127.0.0.1:$P>
     ServerName a.test
@@ -82,6 +88,12 @@ Listen 127.0.0.1:$P
     DocumentRoot "$dc"
     BITSUploadEnabled On
     BITSSessionDirectory "$store_c"
+</VirtualHost>
+<VirtualHost 127.0.0.1:$P>
+    ServerName va.test
+    ServerAlias *.va.test
+    VirtualDocumentRoot "$top/va/%1"
+    BITSUploadEnabled On
 </VirtualHost>
 CONF
 
@@ -195,6 +207,22 @@ ack_is($r, 500, E_SESSION_NOT_FOUND, 'a.test session sent to c.test');
 $r = fragment(at('/five.bin'), $sid5, 'xyz', 0, 3, host('c.test'));
 ack_is($r, 200, undef, 'the session still continues on c.test');
 
+# --- a global <Directory> overrides the vhost level ----------------------------
+$r = create_session(at('/globaloff/x.bin'), host('c.test'));
+ack_is($r, 501, E_ACCESSDENIED, 'c.test: a global <Directory> with Off overrides the vhost level');
+
+# --- mod_vhost_alias: the DocumentRoot is read per request ---------------------
+my $d6 = random_bytes(2000);
+$up = upload_file(at('/six.bin'), $d6, 2000,
+                  create_opt => { host('x.va.test') }, opt => { host('x.va.test') });
+ok($up->{ok}, 'x.va.test: upload succeeds');
+is(sha256_file("$top/va/x/six.bin"), sha256_hex($d6), 'x.va.test: published in its VirtualDocumentRoot');
+ok(-f state_file("$top/va/x/BITS-Sessions", $up->{sid}), 'x.va.test: its store is <VirtualDocumentRoot>/BITS-Sessions');
+ok(!-e "$top/va/y/six.bin", 'nothing in y.va.test');
+$c = create_session(at('/seven.bin'), host('x.va.test'));
+$r = fragment(at('/seven.bin'), sid_of($c), 'abc', 0, 3, host('y.va.test'));
+ack_is($r, 500, E_SESSION_NOT_FOUND, 'a session of x.va.test is unknown to y.va.test (another store)');
+
 # --- stores are not served by another vhost ------------------------------------
 $r = ua()->get(at("/peek-c/Requests/$sid5/state"), Host => "b.test:$P");
 is($r->code, 404, "b.test: c.test's BITSSessionDirectory through an Alias: 404");
@@ -239,6 +267,9 @@ BITSUploadEnabled On
     ServerName w4.test
     DocumentRoot "$scratch/w4"
     BITSUploadEnabled On
+    <Directory "$scratch/w4">
+        Options +ExecCGI
+    </Directory>
 </VirtualHost>
 CONF
 is($rc, 0, 'httpd -t accepts BITS directives at server and vhost level') or diag($out);
@@ -250,6 +281,20 @@ unlike($out, qr/server-level BITSUploadEnabled On .*virtual host w4\.test/, 'not
 like($out, qr/BITSHostId elsewhere\.test .*virtual host w3\.test/, 'BITSHostId naming another host warns');
 like($out, qr/BITSHostId w4\.test .*virtual host w3\.test/, 'also in a <Location> of the vhost');
 unlike($out, qr/BITSHostId node1\.w3\.test/, 'a name a ServerAlias wildcard covers does not warn');
+like($out, qr/<DocumentRoot \Q$scratch\E\/w4> .*Options ExecCGI/,
+     'a vhost-level On whose DocumentRoot has ExecCGI warns');
+
+# --- the README gives every directive its contexts -------------------------------
+open my $rm, '<', t_dir() . '/../README.md' or die "README.md: $!";
+my $readme = do { local $/; <$rm> };
+close $rm;
+my ($dirs) = $readme =~ /^## Directives\n(.*?)^## /ms;
+my @sections = grep { /^BITS/ } split /^### /m, $dirs // '';
+ok(@sections >= 15, 'README: directive sections found (' . scalar(@sections) . ')');
+for my $sec (@sections) {
+    my ($name) = $sec =~ /^(\S+)/;
+    like($sec, qr/Context: server config/, "README: $name gives its contexts");
+}
 
 ($rc, $out) = config_test(<<"CONF", raw => 1);
 <LocationMatch "^/up">
