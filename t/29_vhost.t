@@ -12,6 +12,8 @@
 #           (18811), BITSHostId c.test.
 #   d.test  the same DocumentRoot and store as c.test (an operator's
 #           shortcut): sessions still belong to the vhost that made them.
+#   va.test mod_vhost_alias: each *.va.test name has its own DocumentRoot.
+# and an address-based vhost on a second port (127.0.0.1:$Q).
 # Startup warnings (a global On, a BITSHostId naming another host) are
 # checked with `httpd -t` on separate configurations.
 use strict;
@@ -32,15 +34,17 @@ for ($PORT_A, $PORT_C) {
 }
 
 my $top   = reset_scenario('vhost', qw(a a/n a/off b c c/globaloff outside enabled-outside
-                                       store-c va/x va/y));
+                                       store-c va/x va/y q));
 my ($da, $db, $dc) = ("$top/a", "$top/b", "$top/c");
 my ($outside, $enabled_out, $store_c) = ("$top/outside", "$top/enabled-outside",
                                           "$top/store-c");
 symlink("$da/BITS-Sessions", "$db/link-a") or die "symlink: $!";
 my $P = free_port();
+my $Q = free_port();     # an address-based vhost: its own port
 my %opt = (modules => ['vhost_alias'], ping => "http://127.0.0.1:$P/ping.bin");
 my $node = start_node('vhost', <<"CONF", %opt);
 Listen 127.0.0.1:$P
+Listen 127.0.0.1:$Q
 <Directory "$top">
     Require all granted
     Options FollowSymLinks
@@ -88,6 +92,12 @@ Listen 127.0.0.1:$P
     DocumentRoot "$dc"
     BITSUploadEnabled On
     BITSSessionDirectory "$store_c"
+</VirtualHost>
+<VirtualHost 127.0.0.1:$Q>
+    ServerName 127.0.0.1
+    DocumentRoot "$top/q"
+    BITSUploadEnabled On
+    BITSHostId 127.0.0.1
 </VirtualHost>
 <VirtualHost 127.0.0.1:$P>
     ServerName va.test
@@ -222,6 +232,20 @@ ok(!-e "$top/va/y/six.bin", 'nothing in y.va.test');
 $c = create_session(at('/seven.bin'), host('x.va.test'));
 $r = fragment(at('/seven.bin'), sid_of($c), 'abc', 0, 3, host('y.va.test'));
 ack_is($r, 500, E_SESSION_NOT_FOUND, 'a session of x.va.test is unknown to y.va.test (another store)');
+
+# --- an address-based vhost on its own port -----------------------------------
+my $d8 = random_bytes(4000);
+my $q_url = "http://127.0.0.1:$Q/eight.bin";
+$up = upload_file($q_url, $d8, 4000);
+ok($up->{ok}, 'address-based vhost: upload succeeds');
+is(sha256_file("$top/q/eight.bin"), sha256_hex($d8), 'address-based vhost: published in its DocumentRoot');
+ok(!-e "$da/eight.bin" && !-e "$dc/eight.bin", '... and nowhere else');
+is($up->{create}->header('BITS-Host-Id'), '127.0.0.1', 'address-based vhost: its own BITSHostId');
+$r = fragment($q_url, $sid_a, 'def', 3, 6);
+ack_is($r, 500, E_SESSION_NOT_FOUND, 'a.test session sent to the address-based vhost');
+$c = create_session("http://127.0.0.1:$Q/nine.bin");
+$r = fragment(at('/nine.bin'), sid_of($c), 'abc', 0, 3, host('a.test'));
+ack_is($r, 500, E_SESSION_NOT_FOUND, 'a session of the address-based vhost sent to a.test');
 
 # --- stores are not served by another vhost ------------------------------------
 $r = ua()->get(at("/peek-c/Requests/$sid5/state"), Host => "b.test:$P");
