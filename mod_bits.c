@@ -75,6 +75,8 @@ static void *bits_dir_merge(apr_pool_t *p, void *basev, void *addv)
     /* The location's directory is where uploads were switched on. */
     n->root_dir = add->enabled != BITS_UNSET ? add->root_dir : base->root_dir;
     n->root_url = add->enabled != BITS_UNSET ? add->root_url : base->root_url;
+    n->root_docroot = add->enabled != BITS_UNSET ? add->root_docroot
+                                                 : base->root_docroot;
     PICK(session_dir, NULL);
     PICK(session_timeout, BITS_UNSET);
     PICK(max_upload, -2);
@@ -109,12 +111,19 @@ static void *bits_srv_create(apr_pool_t *p, server_rec *s)
     (void)s;
     sc->configured = bits_stores_make(p);
     sc->groups = apr_array_make(p, 2, sizeof(apr_gid_t));
+    sc->level_enabled = BITS_UNSET;
+    sc->section_host_ids = apr_array_make(p, 1, sizeof(bits_host_id_note));
     return sc;
 }
 
 static bits_srv_conf *srv_conf(server_rec *s)
 {
     return ap_get_module_config(s->module_config, &bits_module);
+}
+
+bits_srv_conf *bits_server_conf(server_rec *s)
+{
+    return srv_conf(s);
 }
 
 const bits_stores_t *bits_all_stores(server_rec *s)
@@ -135,6 +144,18 @@ static const char *container_of(cmd_parms *cmd)
            ? cmd->directive->parent->directive : "";
 }
 
+/* BITSUploadEnabled at server or <VirtualHost> level (cmd->path is NULL):
+ * the upload directory is the vhost's DocumentRoot, read per request.
+ * Remembered per server for the startup warnings (bits_warn_vhosts). */
+static void note_level_enabled(cmd_parms *cmd, int flag)
+{
+    bits_srv_conf *sc = srv_conf(cmd->server);
+
+    sc->level_enabled = flag;
+    sc->level_file = cmd->directive ? cmd->directive->filename : NULL;
+    sc->level_line = cmd->directive ? cmd->directive->line_num : 0;
+}
+
 static const char *set_enabled(cmd_parms *cmd, void *dcv, int flag)
 {
     bits_dir_conf *dc = dcv;
@@ -143,10 +164,17 @@ static const char *set_enabled(cmd_parms *cmd, void *dcv, int flag)
 
     if (err)
         return err;
-    if (!cmd->path || cmd->path[0] == '~' || !strcasecmp(where, "<LocationMatch")
+    if (!cmd->path) {
+        dc->enabled = flag;
+        dc->root_docroot = 1;
+        note_level_enabled(cmd, flag);
+        return NULL;
+    }
+    if (cmd->path[0] == '~' || !strcasecmp(where, "<LocationMatch")
         || !strcasecmp(where, "<DirectoryMatch"))
-        return "BITSUploadEnabled must be set in a <Directory> or <Location> "
-               "section with a plain path (no regular expression)";
+        return "BITSUploadEnabled must be set at server or virtual host level, or "
+               "in a <Directory> or <Location> section with a plain path (no "
+               "regular expression)";
     dc->enabled = flag;
     if (!strcasecmp(where, "<Location")) {
         dc->root_url = apr_pstrdup(cmd->pool, cmd->path);
@@ -406,77 +434,88 @@ static const char *set_host_id(cmd_parms *cmd, void *dcv, const char *arg)
             return apr_psprintf(cmd->pool, "BITSHostId '%s' is not a host name "
                                 "or IP address (no scheme, port or path)", arg);
     dc->host_id = apr_pstrdup(cmd->pool, arg);
+    /* Server and vhost level values are checked from the merged vhost
+     * configuration; a section's value against its own server. */
+    if (cmd->path) {
+        bits_host_id_note *n = apr_array_push(srv_conf(cmd->server)->section_host_ids);
+        n->host_id = dc->host_id;
+        n->file = cmd->directive ? cmd->directive->filename : NULL;
+        n->line = cmd->directive ? cmd->directive->line_num : 0;
+    }
     return NULL;
 }
 
+/* Every BITS directive: server config, <VirtualHost>, <Directory>, <Location>. */
+#define BITS_CONF (RSRC_CONF | ACCESS_CONF)
+
 static const command_rec bits_cmds[] = {
-    AP_INIT_FLAG("BITSUploadEnabled", set_enabled, NULL, ACCESS_CONF,
+    AP_INIT_FLAG("BITSUploadEnabled", set_enabled, NULL, BITS_CONF,
                  "Accept BITS uploads (BITS_POST) in this directory or location"),
-    AP_INIT_TAKE1("BITSSessionDirectory", set_session_dir, NULL, ACCESS_CONF,
+    AP_INIT_TAKE1("BITSSessionDirectory", set_session_dir, NULL, BITS_CONF,
                   "Directory holding upload sessions (default: BITS-Sessions "
                   "inside the upload directory)"),
     AP_INIT_TAKE1("BITSSessionTimeout", set_seconds,
-                  (void *)APR_OFFSETOF(bits_dir_conf, session_timeout), ACCESS_CONF,
+                  (void *)APR_OFFSETOF(bits_dir_conf, session_timeout), BITS_CONF,
                   "Seconds of inactivity after which a session expires (1209600)"),
     AP_INIT_TAKE1("BITSMaximumUploadSize", set_size,
-                  (void *)APR_OFFSETOF(bits_dir_conf, max_upload), ACCESS_CONF,
+                  (void *)APR_OFFSETOF(bits_dir_conf, max_upload), BITS_CONF,
                   "Largest file one upload may carry, in bytes (default unlimited)"),
     AP_INIT_FLAG("BITSAllowOverwrites", ap_set_flag_slot,
-                 (void *)APR_OFFSETOF(bits_dir_conf, allow_overwrites), ACCESS_CONF,
+                 (void *)APR_OFFSETOF(bits_dir_conf, allow_overwrites), BITS_CONF,
                  "Whether an upload may replace an existing file (Off)"),
-    AP_INIT_TAKE1("BITSServerNotificationType", set_notify_type, NULL, ACCESS_CONF,
+    AP_INIT_TAKE1("BITSServerNotificationType", set_notify_type, NULL, BITS_CONF,
                   "0: publish uploads; 1: notify the application by reference; "
                   "2: by value"),
-    AP_INIT_TAKE1("BITSServerNotificationURL", set_notify_url, NULL, ACCESS_CONF,
+    AP_INIT_TAKE1("BITSServerNotificationURL", set_notify_url, NULL, BITS_CONF,
                   "URL of the server application (absolute, or relative to the "
                   "upload URL)"),
     AP_INIT_TAKE1("BITSNotificationTimeout", set_seconds,
-                  (void *)APR_OFFSETOF(bits_dir_conf, notify_timeout), ACCESS_CONF,
+                  (void *)APR_OFFSETOF(bits_dir_conf, notify_timeout), BITS_CONF,
                   "Seconds the application may take to answer (300)"),
-    AP_INIT_TAKE1("BITSNotificationRetryDelay", set_retry_delay, NULL, ACCESS_CONF,
+    AP_INIT_TAKE1("BITSNotificationRetryDelay", set_retry_delay, NULL, BITS_CONF,
                   "Seconds before a session may notify again after a failed "
                   "notification, doubled after each further failure up to 300 "
                   "(5; 0: no backoff)"),
     AP_INIT_TAKE1("BITSMaximumReplySize", set_size,
-                  (void *)APR_OFFSETOF(bits_dir_conf, max_reply), ACCESS_CONF,
+                  (void *)APR_OFFSETOF(bits_dir_conf, max_reply), BITS_CONF,
                   "Largest reply the application may send, in bytes (67108864; "
                   "or unlimited)"),
     AP_INIT_TAKE1("BITSMaxConcurrentNotifications", set_max_notifications, NULL,
                   RSRC_CONF, "Requests of the whole server that may wait on the "
                   "application at once (default: a quarter of MaxRequestWorkers)"),
-    AP_INIT_TAKE1("BITSHostId", set_host_id, NULL, ACCESS_CONF,
+    AP_INIT_TAKE1("BITSHostId", set_host_id, NULL, BITS_CONF,
                   "Host name of this node, sent as BITS-Host-Id to pin clients"),
-    AP_INIT_TAKE1("BITSHostIdFallbackTimeout", set_fallback, NULL, ACCESS_CONF,
+    AP_INIT_TAKE1("BITSHostIdFallbackTimeout", set_fallback, NULL, BITS_CONF,
                   "Seconds a client keeps trying the pinned host (86400; 0: "
                   "no fallback)"),
     AP_INIT_TAKE1("BITSLockTimeout", set_seconds,
-                  (void *)APR_OFFSETOF(bits_dir_conf, lock_timeout), ACCESS_CONF,
+                  (void *)APR_OFFSETOF(bits_dir_conf, lock_timeout), BITS_CONF,
                   "Seconds a request waits for a busy session before 503 (10)"),
     AP_INIT_FLAG("BITSCleanupUseDefault", ap_set_flag_slot,
-                 (void *)APR_OFFSETOF(bits_dir_conf, cleanup_use_default), ACCESS_CONF,
+                 (void *)APR_OFFSETOF(bits_dir_conf, cleanup_use_default), BITS_CONF,
                  "Sweep the session store every 12 hours (On) or every "
                  "BITSCleanupCount BITSCleanupUnits (Off)"),
     AP_INIT_TAKE1("BITSCleanupCount", set_int,
-                  (void *)APR_OFFSETOF(bits_dir_conf, cleanup_count), ACCESS_CONF,
+                  (void *)APR_OFFSETOF(bits_dir_conf, cleanup_count), BITS_CONF,
                   "Interval between sweeps, in BITSCleanupUnits"),
-    AP_INIT_TAKE1("BITSCleanupUnits", set_cleanup_units, NULL, ACCESS_CONF,
+    AP_INIT_TAKE1("BITSCleanupUnits", set_cleanup_units, NULL, BITS_CONF,
                   "Unit of BITSCleanupCount: minutes, hours (default) or days"),
     AP_INIT_TAKE1("BITSNumberOfSessionsLimit", set_int,
-                  (void *)APR_OFFSETOF(bits_dir_conf, sessions_limit), ACCESS_CONF,
+                  (void *)APR_OFFSETOF(bits_dir_conf, sessions_limit), BITS_CONF,
                   "Live sessions one owner (a user; for anonymous uploads a "
                   "client address, an IPv6 /64) may hold in a store (50)"),
     AP_INIT_FLAG("BITSSessionLimitEnable", ap_set_flag_slot,
-                 (void *)APR_OFFSETOF(bits_dir_conf, limit_enable), ACCESS_CONF,
+                 (void *)APR_OFFSETOF(bits_dir_conf, limit_enable), BITS_CONF,
                  "Whether BITSNumberOfSessionsLimit is enforced, at "
                  "Create-Session and by the sweep (On)"),
-    AP_INIT_TAKE1("BITSSessionOwnersLimit", set_owners_limit, NULL, ACCESS_CONF,
+    AP_INIT_TAKE1("BITSSessionOwnersLimit", set_owners_limit, NULL, BITS_CONF,
                   "How many owners (users, client addresses) may hold sessions "
                   "in a store at once (unlimited)"),
-    AP_INIT_TAKE1("BITSSessionGroup", set_session_group, NULL, ACCESS_CONF,
+    AP_INIT_TAKE1("BITSSessionGroup", set_session_group, NULL, BITS_CONF,
                   "Group that may read the session store and write replies "
                   "(a by-reference application); default none: the store is "
                   "private to the server user"),
-    AP_INIT_TAKE1("BITSPublishedFileMode", set_published_mode, NULL, ACCESS_CONF,
+    AP_INIT_TAKE1("BITSPublishedFileMode", set_published_mode, NULL, BITS_CONF,
                   "Octal mode of published files (default 0644 less the umask)"),
     { NULL }
 };
@@ -499,6 +538,7 @@ static void collect_stores(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *mai
 
     for (s = main; s; s = s->next)
         bits_stores_merge(all, srv_conf(s)->configured);
+    bits_vhost_default_stores(all, main, pconf);
     bits_stores_canonicalise(all, ptemp);
     for (s = main; s; s = s->next)
         srv_conf(s)->all = all;
@@ -614,19 +654,23 @@ static int bits_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     curl_global_init(CURL_GLOBAL_DEFAULT);
     apr_pool_cleanup_register(pconf, NULL, curl_cleanup, apr_pool_cleanup_null);
     check_session_groups(s);
+    bits_note_docroot_sections(pconf, s);
     bits_warn_executable_sections(ptemp, s);   /* once, into the error log */
+    bits_vhost_warnings(s);
     setup_notify_slots(pconf, s);
     return OK;
 }
 
-/* apachectl configtest: the same warning (post_config does not run then). */
+/* apachectl configtest: the same warnings (post_config does not run then). */
 static void bits_test_config(apr_pool_t *pconf, server_rec *s)
 {
     apr_pool_t *ptemp;
 
     if (apr_pool_create(&ptemp, pconf) != APR_SUCCESS)
         return;
+    bits_note_docroot_sections(pconf, s);
     bits_warn_executable_sections(ptemp, s);
+    bits_vhost_warnings(s);
     apr_pool_destroy(ptemp);
 }
 

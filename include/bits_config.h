@@ -20,6 +20,8 @@ typedef struct {
     int enabled;               /* BITSUploadEnabled: BITS_UNSET / 0 / 1 */
     const char *root_dir;      /* <Directory> where BITSUploadEnabled was set */
     const char *root_url;      /* or the <Location> URL prefix */
+    int root_docroot;          /* or 1: set at server/vhost level, the root is
+                                  the request's DocumentRoot (read per request) */
     const char *session_dir;   /* BITSSessionDirectory, NULL = <root>/BITS-Sessions */
     apr_int64_t session_timeout;   /* s */
     apr_off_t max_upload;      /* BITSMaximumUploadSize; -2 unset, -1 unlimited */

@@ -18,6 +18,11 @@ int bits_not_executed(bits_req_t *rq, bits_ack_t *ack);
 /* Called by BITSUploadEnabled On: remembers its section for the check below. */
 void bits_note_upload_section(cmd_parms *cmd);
 
+/* Remembers, for the check below, the DocumentRoot of every server whose
+ * uploads are enabled at server or <VirtualHost> level (after the
+ * vhosts were merged: post_config, configtest). */
+void bits_note_docroot_sections(apr_pool_t *pconf, server_rec *main);
+
 /* Warns once per upload section whose effective Options include ExecCGI
  * or Includes (post_config and configtest). */
 void bits_warn_executable_sections(apr_pool_t *ptemp, server_rec *s);

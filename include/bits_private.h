@@ -28,17 +28,30 @@ extern const char *bits_notify_slot_dir;
 
 #define BITS_HANDLER_NAME "bits-upload"
 
+/* A BITSHostId written in a <Directory>/<Location> section. */
+typedef struct {
+    const char *host_id;
+    const char *file;
+    unsigned line;
+} bits_host_id_note;
+
 /* Per-server configuration: the stores named by this server's sections on
  * this configuration pass, then (post_config) those of all servers. */
 typedef struct {
     bits_stores_t *configured;     /* BITSSessionDirectory of this server */
     const bits_stores_t *all;      /* every server's, canonicalised */
     apr_array_header_t *groups;    /* BITSSessionGroup gids (startup check) */
+    int level_enabled;             /* BITSUploadEnabled at this server's own
+                                      level (not in a section), or BITS_UNSET */
+    const char *level_file;        /* where it was written */
+    unsigned level_line;
+    apr_array_header_t *section_host_ids;  /* of bits_host_id_note */
 } bits_srv_conf;
 
 /* mod_bits.c: every configured store of the configuration; the mode of a
  * published file (BITSPublishedFileMode, else 0644 less the umask). */
 const bits_stores_t *bits_all_stores(server_rec *s);
+bits_srv_conf *bits_server_conf(server_rec *s);
 int bits_published_mode(const bits_dir_conf *conf);
 
 /* The user a session belongs to: the authenticated one, "" if anonymous. */
@@ -54,5 +67,11 @@ const char *bits_store_root(const bits_dir_conf *conf, const char *root,
                             apr_pool_t *p);
 int bits_store_fixups(request_rec *r);
 int bits_reply_map(request_rec *r, const char *store);
+/* src/bits_vhost.c: the default stores of the DocumentRoots uploads are
+ * enabled in at server or vhost level; the startup warnings about a global
+ * BITSUploadEnabled On and about BITSHostIds that name no name of their
+ * vhost.  After the vhosts were merged (post_config, configtest). */
+void bits_vhost_default_stores(bits_stores_t *set, server_rec *main, apr_pool_t *p);
+void bits_vhost_warnings(server_rec *main);
 
 #endif

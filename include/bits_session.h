@@ -44,6 +44,9 @@ typedef struct {
     const char *owner_key;    /* what the session counts against (bits_index.h) */
     const char *dest_url;     /* absolute URL as addressed at Create-Session */
     const char *dest_path;    /* confined file-system destination */
+    const char *vhost;        /* ServerName of the vhost that created it: no
+                                 other vhost knows the session, even through a
+                                 shared store ("" in older records: any) */
     int notify_type;          /* how it completed; set from the configuration
                                  at completion (where to notify is never
                                  recorded: the record is not trusted with it) */
@@ -121,6 +124,11 @@ apr_status_t bits_store_mkdir(const char *path, apr_pool_t *p);
  * and drops the session's index entry. */
 apr_status_t bits_session_tombstone(bits_session_t *s, const char *root,
                                     bits_state_t terminal, apr_pool_t *p);
+
+/* 1 if a request to the virtual host named server_name may see session s:
+ * the vhost that created it (ServerName, without regard to case), or any
+ * for a record written before sessions named their vhost. */
+int bits_session_of_vhost(const bits_session_t *s, const char *server_name);
 
 /* 1 if the session has seen no successful packet for `timeout`. */
 int bits_session_expired(const bits_session_t *s, apr_interval_time_t timeout,

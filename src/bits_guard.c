@@ -112,6 +112,7 @@ typedef struct {
     ap_conf_vector_t *section;
     const char *path;           /* <Directory> path or <Location> URL */
     int is_location;
+    const char *kind;           /* "Directory", "Location", "DocumentRoot" */
     const char *file;
     unsigned line;
 } upload_section_t;
@@ -126,25 +127,60 @@ static apr_status_t forget_sections(void *unused)
     return APR_SUCCESS;
 }
 
-void bits_note_upload_section(cmd_parms *cmd)
+/* A new entry of upload_sections, which lives in pconf. */
+static upload_section_t *new_section(apr_pool_t *pconf)
 {
-    upload_section_t *u;
-
     if (upload_sections == NULL) {
-        upload_sections = apr_array_make(cmd->pool, 8, sizeof(upload_section_t));
-        apr_pool_cleanup_register(cmd->pool, NULL, forget_sections,
+        upload_sections = apr_array_make(pconf, 8, sizeof(upload_section_t));
+        apr_pool_cleanup_register(pconf, NULL, forget_sections,
                                   apr_pool_cleanup_null);
     }
-    u = apr_array_push(upload_sections);
+    return apr_array_push(upload_sections);
+}
+
+static const char *without_trailing_slashes(const char *path, apr_pool_t *p)
+{
+    apr_size_t len = strlen(path);
+
+    while (len > 1 && path[len - 1] == '/')
+        len--;
+    return apr_pstrmemdup(p, path, len);
+}
+
+void bits_note_upload_section(cmd_parms *cmd)
+{
+    upload_section_t *u = new_section(cmd->pool);
+
     u->server = cmd->server;
     u->section = cmd->context;
-    u->path = apr_pstrdup(cmd->pool, cmd->path);
-    while (strlen(u->path) > 1 && u->path[strlen(u->path) - 1] == '/')
-        ((char *)u->path)[strlen(u->path) - 1] = '\0';
+    u->path = without_trailing_slashes(cmd->path, cmd->pool);
     u->is_location = cmd->directive->parent
                      && !strcasecmp(cmd->directive->parent->directive, "<Location");
+    u->kind = u->is_location ? "Location" : "Directory";
     u->file = cmd->directive->filename;
     u->line = cmd->directive->line_num;
+}
+
+void bits_note_docroot_sections(apr_pool_t *pconf, server_rec *main)
+{
+    server_rec *s;
+
+    for (s = main; s; s = s->next) {
+        const bits_dir_conf *c = ap_get_module_config(s->lookup_defaults, &bits_module);
+        core_server_config *sc = ap_get_core_module_config(s->module_config);
+        upload_section_t *u;
+
+        if (c->enabled != 1 || !c->root_docroot || !sc->ap_document_root)
+            continue;
+        u = new_section(pconf);
+        u->server = s;
+        u->section = s->lookup_defaults;
+        u->path = without_trailing_slashes(sc->ap_document_root, pconf);
+        u->is_location = 0;
+        u->kind = "DocumentRoot";
+        u->file = s->defn_name;
+        u->line = s->defn_line_number;
+    }
 }
 
 /* path cut after its n-th '/', or NULL if it has fewer. */
@@ -225,7 +261,7 @@ void bits_warn_executable_sections(apr_pool_t *ptemp, server_rec *s)
                      "enables BITS uploads with Options%s%s in effect: every upload "
                      "there is refused with 0x80200023 (BG_E_SERVER_EXECUTE_ENABLED); "
                      "set Options -ExecCGI -Includes for upload directories",
-                     u->is_location ? "Location" : "Directory", u->path,
+                     u->kind, u->path,
                      u->file ? u->file : "?", u->line,
                      opts & OPT_EXECCGI ? " ExecCGI" : "",
                      opts & (OPT_INCLUDES | OPT_INC_WITH_EXEC) ? " Includes" : "");

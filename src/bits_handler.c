@@ -266,6 +266,7 @@ static bits_ack_t packet_create(bits_req_t *rq)
     s->owner = bits_request_user(r);
     s->dest_url = bits_client_upload_url(r);
     s->dest_path = dest;
+    s->vhost = r->server->server_hostname ? r->server->server_hostname : "";
     /* Where to notify is not recorded: completion reads the configuration. */
     s->notify_type = bits_conf_notify_type(conf);
     s->allow_overwrites = bits_conf_overwrites(conf);
@@ -334,6 +335,12 @@ static int open_session(bits_req_t *rq, bits_ack_t *ack)
         rv = bits_session_load(s, rq->store, id, r->pool);
     if (rv != APR_SUCCESS) {
         *ack = bits_fail(rq, BITS_ACK_NOT_FOUND, rv, "no such session in %s", rq->store);
+        return 0;
+    }
+    /* Two vhosts pointed at one store still do not share sessions. */
+    if (!bits_session_of_vhost(s, r->server->server_hostname)) {
+        *ack = bits_fail(rq, BITS_ACK_NOT_FOUND, 0, "session belongs to the virtual "
+                         "host %s", ap_escape_logitem(r->pool, s->vhost));
         return 0;
     }
     if (strcmp(s->owner, bits_request_user(r)) != 0) {

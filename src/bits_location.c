@@ -7,6 +7,20 @@
 #include "bits_session.h"
 #include "bits_ack.h"
 
+/* The request's DocumentRoot, without trailing slashes: read per request,
+ * since mod_vhost_alias (VirtualDocumentRoot) sets it per request. */
+static const char *document_root(request_rec *r)
+{
+    const char *root = ap_document_root(r);
+    apr_size_t len = root ? strlen(root) : 0;
+
+    if (!root || root[0] != '/')
+        return NULL;
+    while (len > 1 && root[len - 1] == '/')
+        len--;
+    return apr_pstrmemdup(r->pool, root, len);
+}
+
 const char *bits_location_root(request_rec *r, const bits_dir_conf *conf)
 {
     const char *target, *rest;
@@ -14,6 +28,10 @@ const char *bits_location_root(request_rec *r, const bits_dir_conf *conf)
 
     if (conf->root_dir)
         return conf->root_dir;
+    /* Enabled at server or vhost level: URLs an Alias maps elsewhere lie
+     * outside this root and are refused (bits_path_confine). */
+    if (conf->root_docroot)
+        return document_root(r);
     if (!conf->root_url || !r->filename)
         return NULL;
     /* A <Location>: httpd mapped the URL (DocumentRoot, Alias) to

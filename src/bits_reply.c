@@ -38,7 +38,8 @@ int bits_reply_map(request_rec *r, const char *store)
         return DECLINED;
     /* A record is replaced atomically: reading it needs no lock. */
     if (bits_session_load(&s, store, id, r->pool) != APR_SUCCESS
-        || s.state != BITS_STATE_DONE || s.static_reply || s.notify_type == 0)
+        || s.state != BITS_STATE_DONE || s.static_reply || s.notify_type == 0
+        || !bits_session_of_vhost(&s, r->server->server_hostname))
         return HTTP_NOT_FOUND;
     if (strcmp(s.owner, bits_request_user(r)) != 0) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "BITS session %s: reply refused "

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <strings.h>
 #include <apr_strings.h>
 #include <apr_lib.h>
 #include "bits_session.h"
@@ -84,7 +85,8 @@ const char *bits_session_serialize(const bits_session_t *s, apr_pool_t *p)
         "final_status=%d\nfinal_code=%u\nfinal_context=%d\n"
         "reply_url=%s\nstatic_reply=%d\n"
         "created=%" APR_TIME_T_FMT "\nlast_activity=%" APR_TIME_T_FMT "\n"
-        "owner_key=%s\nnotify_failures=%d\nnotify_after=%" APR_TIME_T_FMT "\n",
+        "owner_key=%s\nnotify_failures=%d\nnotify_after=%" APR_TIME_T_FMT "\n"
+        "vhost=%s\n",
         s->id, bits_state_name(s->state), escape(s->owner, p),
         escape(s->dest_url, p), escape(s->dest_path, p),
         s->notify_type, s->allow_overwrites,
@@ -92,7 +94,8 @@ const char *bits_session_serialize(const bits_session_t *s, apr_pool_t *p)
         (apr_uint64_t)s->publish_ino,
         s->final_ack.status, s->final_ack.code, s->final_ack.context,
         escape(s->reply_url, p), s->static_reply, s->created, s->last_activity,
-        escape(s->owner_key, p), s->notify_failures, s->notify_after);
+        escape(s->owner_key, p), s->notify_failures, s->notify_after,
+        escape(s->vhost, p));
 }
 
 /* Strict signed decimal (the record only holds what we wrote). */
@@ -156,6 +159,7 @@ static int parse_field(bits_session_t *s, const char *key, const char *val,
     else if (!strcmp(key, "dest_path")) str = &s->dest_path;
     else if (!strcmp(key, "reply_url")) str = &s->reply_url;
     else if (!strcmp(key, "owner_key")) str = &s->owner_key;
+    else if (!strcmp(key, "vhost"))     str = &s->vhost;
     if (str)
         return (*str = unescape(val, p)) ? 0 : -1;
     if (!strcmp(key, "publish_ino")) {
@@ -398,6 +402,13 @@ apr_status_t bits_session_tombstone(bits_session_t *s, const char *root,
      * next check of the entries (at the limit, or the sweep). */
     bits_index_remove(root, s->owner_key, s->id, p);
     return rv;
+}
+
+int bits_session_of_vhost(const bits_session_t *s, const char *server_name)
+{
+    if (!s->vhost || !*s->vhost)
+        return 1;
+    return server_name && strcasecmp(s->vhost, server_name) == 0;
 }
 
 int bits_session_expired(const bits_session_t *s, apr_interval_time_t timeout,

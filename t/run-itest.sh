@@ -25,6 +25,8 @@ SCENARIOS=(
     storeup storedef storeserved storedavdb outer outer/team storecfg perms permsmode permsgrp permsbadgrp
     # issue 6 item 5, session flooding (t/26_flood.t)
     flood flood/members flood/wide floodcap
+    # issue 7, BITS per virtual host (t/29_vhost.t)
+    vhost
 )
 HTPASSWD_FILE=t/state/bits-htpasswd
 CUSTOM_SESSIONS=t/state/custom-sessions
@@ -53,7 +55,8 @@ remove_scenarios() {
         rm -rf "t/htdocs/${d%%/*}"
     done
     rm -rf t/htdocs/outside "$CUSTOM_SESSIONS" "$XDEV_SESSIONS" "$XDEVFULL_SESSIONS" \
-        "$FARM_SESSIONS" "$HTPASSWD_FILE" t/state/node2 t/state/slowbody t/state/davorder-*
+        "$FARM_SESSIONS" "$HTPASSWD_FILE" t/state/node2 t/state/slowbody t/state/davorder-* \
+        t/state/vhost
 }
 
 if [ "${1:-}" = clean ]; then

@@ -57,6 +57,7 @@ static void check_same(const bits_session_t *a, const bits_session_t *b, const c
     SAME(same_str(a->dest_path, b->dest_path));
     SAME(a->notify_type == b->notify_type);
     SAME(same_str(a->owner_key, b->owner_key));
+    SAME(same_str(a->vhost, b->vhost));
     SAME(a->allow_overwrites == b->allow_overwrites);
     SAME(a->max_upload == b->max_upload);
     SAME(a->total == b->total);
@@ -149,6 +150,7 @@ static void as_record(const uint8_t *data, size_t size, apr_pool_t *p)
     s.static_reply = (int)take_u64(&c);
     s.created = (apr_time_t)take_u64(&c);
     s.last_activity = (apr_time_t)take_u64(&c);
+    s.vhost = take_str(&c);
     round_trip(&s, p);
 }
 

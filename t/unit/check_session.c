@@ -35,6 +35,7 @@ static void fill_session(bits_session_t *s)
     s->last_activity = apr_time_from_sec(1700000600) + 654321;
     s->notify_failures = 7;
     s->notify_after = apr_time_from_sec(1700000900) + 777;
+    s->vhost = "up.example";
 }
 
 static void assert_same_session(const bits_session_t *a, const bits_session_t *b)
@@ -44,6 +45,7 @@ static void assert_same_session(const bits_session_t *a, const bits_session_t *b
     ck_assert_str_eq(a->owner, b->owner);
     ck_assert_str_eq(a->dest_url, b->dest_url);
     ck_assert_str_eq(a->dest_path, b->dest_path);
+    ck_assert_str_eq(a->vhost, b->vhost);
     ck_assert_int_eq(a->notify_type, b->notify_type);
     ck_assert_int_eq(a->allow_overwrites, b->allow_overwrites);
     ck_assert_int_eq(a->max_upload, b->max_upload);
@@ -609,12 +611,33 @@ START_TEST(expired_edges)
 }
 END_TEST
 
+/* Issue 7: a session is seen only by the vhost that created it. */
+START_TEST(session_bound_to_its_vhost)
+{
+    bits_session_t s, old;
+    const char *legacy = "BITS-Session 1\nid=" SID "\nstate=RECEIVING\nowner=\n"
+                         "dest_url=u\ndest_path=/d\n";
+
+    fill_session(&s);
+    ck_assert_int_eq(bits_session_of_vhost(&s, "up.example"), 1);
+    ck_assert_int_eq(bits_session_of_vhost(&s, "UP.example"), 1);
+    ck_assert_int_eq(bits_session_of_vhost(&s, "down.example"), 0);
+    ck_assert_int_eq(bits_session_of_vhost(&s, NULL), 0);
+    /* Records from before the binding: any vhost (the store decides). */
+    ck_assert_int_eq(parse_text(&old, legacy), APR_SUCCESS);
+    ck_assert_int_eq(bits_session_of_vhost(&old, "down.example"), 1);
+    s.vhost = "";
+    ck_assert_int_eq(bits_session_of_vhost(&s, "down.example"), 1);
+}
+END_TEST
+
 TCase *bits_session_tcase(void)
 {
     TCase *tc = tcase_create("session");
 
     tcase_add_checked_fixture(tc, store_setup, store_teardown);
     tcase_add_test(tc, serialize_parse_round_trip);
+    tcase_add_test(tc, session_bound_to_its_vhost);
     tcase_add_test(tc, round_trip_inode_above_2_63);
     tcase_add_test(tc, serialized_values_stay_on_their_line);
     tcase_add_test(tc, round_trip_every_state);

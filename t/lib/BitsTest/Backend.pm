@@ -14,6 +14,8 @@ package BitsTest::Backend;
 #   18797  t/15_reply_access.t     (reply owner, reply after Close/Cancel)
 #   18802  t/22_app_limits.t       (notification backoff, reply limit)
 #   18803  t/22_app_limits.t       (BITSMaxConcurrentNotifications, own httpd)
+#   18810  t/29_vhost.t            (vhost a.test, <Location /n>, own httpd)
+#   18811  t/29_vhost.t            (vhost c.test, own httpd)
 #
 # The daemon forks one process per connection (libcurl keeps connections
 # alive, so one connection may carry several POSTs), drops to nobody:nogroup
