@@ -25,6 +25,8 @@ SCENARIOS=(
     storeup storedef storeserved storedavdb outer outer/team storecfg perms permsmode permsgrp permsbadgrp
     # issue 6 item 5, session flooding (t/26_flood.t)
     flood flood/members flood/wide floodcap
+    # issue 9, progress records in place (t/29_progress.t)
+    progress
 )
 HTPASSWD_FILE=t/state/bits-htpasswd
 CUSTOM_SESSIONS=t/state/custom-sessions
