@@ -2,8 +2,8 @@
 # make bench: upload throughput of mod_bits against mod_dav's ranged PUT of
 # the same bytes in the same fragments, on one private httpd, in one run.
 # mod_dav writes each range and answers; mod_bits also locks the session,
-# fdatasyncs the fragment and rewrites the session record (fsync + rename),
-# so the ratio shows what durability and resumability cost.  It also reads
+# fdatasyncs the fragment and writes its progress record (in place,
+# fdatasync), so the ratio shows what durability and resumability cost.  It also reads
 # the httpd children's peak RSS to show that fragments are streamed, not
 # held in memory.  Figures are only comparable within one run.
 use strict;
