@@ -16,7 +16,8 @@ HDRS      = $(wildcard include/*.h)
 CORE_SRCS = src/bits_protocol.c src/bits_guid.c src/bits_path.c \
             src/bits_session.c src/bits_lock.c src/bits_fileio.c \
             src/bits_cleanup.c src/bits_notify.c src/bits_names.c \
-            src/bits_store.c src/bits_index.c src/bits_host.c
+            src/bits_store.c src/bits_index.c src/bits_host.c \
+            src/bits_progress.c
 UNIT_BIN  = t/unit/check_main
 
 .PHONY: all deps unit itest sanitize-itest test run stop demo bench install uninstall clean fuzz fuzz-build fuzz-cc

@@ -26,11 +26,6 @@ apr_status_t bits_open_nofollow(apr_file_t **f, const char *path, int create,
 apr_status_t bits_atomic_replace(const char *path, const char *data,
                                  apr_size_t len, apr_pool_t *p);
 
-/* The same without the directory sync: after a power failure the file may
- * still hold its previous content, but never a mix. */
-apr_status_t bits_atomic_replace_lazy(const char *path, const char *data,
-                                      apr_size_t len, apr_pool_t *p);
-
 /* Flushes a directory entry change (rename/link/unlink) to stable storage. */
 apr_status_t bits_sync_dir(const char *dir, apr_pool_t *p);
 

@@ -2,6 +2,7 @@
  *
  * Layout under the session root (default <location dir>/BITS-Sessions):
  *   Requests/<ID>/state            versioned key=value record, replaced atomically
+ *   Requests/<ID>/progress         received N, updated in place (bits_progress.h)
  *   Requests/<ID>/requestfile.bin  the upload, written at offsets
  *   Requests/<ID>/lock             per-session lock file (see bits_lock.h)
  *   Replies/<ID>/responsefile.bin  reply of the server application (types 1/2)
@@ -64,6 +65,13 @@ typedef struct {
     apr_time_t notify_after;  /* no new notification before this (0 = any time) */
     apr_time_t created;
     apr_time_t last_activity;
+    /* Not part of the record: what the store holds, as last loaded or
+     * saved, so that a save knows whether the progress record suffices,
+     * and where the next progress record goes (bits_progress.h). */
+    bits_state_t stored_state;
+    apr_off_t stored_total;
+    int progress_slot;
+    apr_uint32_t progress_gen;
 } bits_session_t;
 
 const char *bits_state_name(bits_state_t s);
@@ -101,25 +109,32 @@ apr_status_t bits_session_create_dir(const char *root, const char *id,
 apr_status_t bits_session_create_reply_dir(const char *root, const char *id,
                                            apr_gid_t group, apr_pool_t *p);
 
-/* Loads the state file; APR_ENOENT if there is no such session. */
+/* Loads the state file, then takes `received` (and a later last_activity)
+ * from the progress record if it holds a valid slot of this session
+ * naming more bytes, at most the total; a missing or damaged progress
+ * file leaves the state file's values.  Needs no lock: a slot torn by a
+ * concurrent write fails its checksum and the other slot counts.
+ * APR_ENOENT if there is no such session. */
 apr_status_t bits_session_load(bits_session_t *s, const char *root,
                                const char *id, apr_pool_t *p);
 
 /* Atomically replaces the state file (temp + fsync + rename + dir fsync). */
-apr_status_t bits_session_save(const bits_session_t *s, const char *root,
+apr_status_t bits_session_save(bits_session_t *s, const char *root,
                                apr_pool_t *p);
 
-/* For a record that only counts more received bytes: the directory is not
- * synced, since losing this rename to a power failure leaves the previous
- * record, which is still true (it names fewer bytes).  Saves a third of
- * the syncs of a small fragment. */
-apr_status_t bits_session_save_progress(const bits_session_t *s, const char *root,
+/* For a record that only counts more received bytes (and a new
+ * last_activity) of a RECEIVING session whose total the state file
+ * already holds: writes the progress record in place (pwrite into the
+ * slot not in use, fdatasync), which costs no new inode, no rename and no
+ * freed blocks.  Anything else is a full bits_session_save.  The caller
+ * holds the session lock and has made the data durable first. */
+apr_status_t bits_session_save_progress(bits_session_t *s, const char *root,
                                         apr_pool_t *p);
 
 /* mkdir that accepts an existing real directory but never a symlink. */
 apr_status_t bits_store_mkdir(const char *path, apr_pool_t *p);
 
-/* Deletes the session's data files (request file, reply dir), keeping the
+/* Deletes the session's data files (request file, progress, reply dir), keeping the
  * state file and lock, then saves the record in the terminal state given
  * and drops the session's index entry. */
 apr_status_t bits_session_tombstone(bits_session_t *s, const char *root,

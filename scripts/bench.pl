@@ -2,8 +2,8 @@
 # make bench: upload throughput of mod_bits against mod_dav's ranged PUT of
 # the same bytes in the same fragments, on one private httpd, in one run.
 # mod_dav writes each range and answers; mod_bits also locks the session,
-# fdatasyncs the fragment and rewrites the session record (fsync + rename),
-# so the ratio shows what durability and resumability cost.  It also reads
+# fdatasyncs the fragment and writes its progress record (in place,
+# fdatasync), so the ratio shows what durability and resumability cost.  It also reads
 # the httpd children's peak RSS to show that fragments are streamed, not
 # held in memory.  Figures are only comparable within one run.
 use strict;
@@ -18,9 +18,12 @@ use Digest::SHA;
 use Cwd ();
 
 my $top    = Cwd::abs_path($ENV{BITS_TOP} // ".");
-my $module = "$top/.libs/mod_bits.so";
+# BITS_MODULE: another build to compare (e.g. the previous commit's).
+my $module = $ENV{BITS_MODULE} // "$top/.libs/mod_bits.so";
 my $mb     = $ENV{BENCH_MB} // 256;                 # file size
-my @frags  = map { $_ * 1024 } split /,/, ($ENV{BENCH_FRAGMENTS_KB} // '64,1024,8192');
+my @frags  = map { $_ * 1024 } split /,/, ($ENV{BENCH_FRAGMENTS_KB} // '4,64,1024,8192');
+# Small fragments upload a smaller file: at most this many fragments each.
+my $max_frags = $ENV{BENCH_MAX_FRAGMENTS} // 4096;
 my $rounds = $ENV{BENCH_ROUNDS} // 3;
 my $proto  = '{7df0354d-249b-430f-820d-3d2a9bef4931}';
 die "build the module first (make)\n" unless -f $module;
@@ -63,17 +66,18 @@ system('/usr/sbin/apache2', '-f', "$dir/httpd.conf", '-k', 'start') == 0 or die 
 END { system('/usr/sbin/apache2', '-f', "$dir/httpd.conf", '-k', 'stop') if $dir && -f "$dir/httpd.pid"; }
 wait_port($port);
 
-my $src = "$dir/source.bin";
-system("head -c ${mb}M /dev/urandom > $src") == 0 or die;
-my $size = -s $src;
-my $want = sha_of($src);
+my $full = "$dir/source.bin";
+system("head -c ${mb}M /dev/urandom > $full") == 0 or die;
+my ($src, $size, $want);
 my $ua = LWP::UserAgent->new(keep_alive => 4, timeout => 600);
 my $base = "http://127.0.0.1:$port";
 
-printf "mod_bits bench: %d MiB file, best of %d rounds, same httpd, same fragments\n", $mb, $rounds;
-printf "%-10s %12s %12s %8s\n", 'fragment', 'BITS MB/s', 'DAV MB/s', 'ratio';
+printf "mod_bits bench: up to %d MiB per upload (at most %d fragments), best of %d rounds, same httpd, same fragments\n",
+    $mb, $max_frags, $rounds;
+printf "%-10s %8s %12s %12s %8s\n", 'fragment', 'MiB', 'BITS MB/s', 'DAV MB/s', 'ratio';
 for my $frag (@frags) {
     my ($bits, $dav) = (0, 0);
+    use_source($frag);
     for (1 .. $rounds) {
         my $t = bits_upload("$base/bits/f.bin", $frag);
         die "BITS upload corrupted\n" unless sha_of("$dir/htdocs/bits/f.bin") eq $want;
@@ -82,11 +86,25 @@ for my $frag (@frags) {
         die "DAV upload corrupted\n" unless sha_of("$dir/htdocs/dav/f.bin") eq $want;
         $dav = $t if $t > $dav;
     }
-    printf "%-10s %12.1f %12.1f %8.2f\n", kib($frag), $bits, $dav, $bits / $dav;
+    printf "%-10s %8d %12.1f %12.1f %8.2f\n", kib($frag), $size / 1048576, $bits, $dav,
+        $bits / $dav;
 }
 my @rss = child_rss_kb();
 printf "httpd children peak RSS (VmHWM): %s KiB; largest fragment %d KiB\n",
     join(', ', @rss), $frags[-1] / 1024;
+
+# The first min(file, fragment x max_frags) bytes of the random file.
+sub use_source {
+    my ($frag) = @_;
+    my $bytes = $frag * $max_frags;
+    $src = $full;
+    if ($bytes < -s $full) {
+        $src = "$dir/source-$frag.bin";
+        system("head -c $bytes $full > $src") == 0 or die;
+    }
+    $size = -s $src;
+    $want = sha_of($src);
+}
 
 sub bits_upload {
     my ($url, $frag) = @_;

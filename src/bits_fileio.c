@@ -109,8 +109,8 @@ static const char *dir_of(const char *path, apr_pool_t *p)
     return slash && slash != path ? apr_pstrndup(p, path, slash - path) : "/";
 }
 
-static apr_status_t replace(const char *path, const char *data, apr_size_t len,
-                            int sync_dir, apr_pool_t *p)
+apr_status_t bits_atomic_replace(const char *path, const char *data,
+                                 apr_size_t len, apr_pool_t *p)
 {
     char *tmp = apr_pstrcat(p, path, ".tmp.XXXXXX", NULL);
     apr_file_t *f;
@@ -135,19 +135,7 @@ static apr_status_t replace(const char *path, const char *data, apr_size_t len,
         apr_file_remove(tmp, p);
         return rv;
     }
-    return sync_dir ? bits_sync_dir(dir_of(path, p), p) : APR_SUCCESS;
-}
-
-apr_status_t bits_atomic_replace(const char *path, const char *data,
-                                 apr_size_t len, apr_pool_t *p)
-{
-    return replace(path, data, len, 1, p);
-}
-
-apr_status_t bits_atomic_replace_lazy(const char *path, const char *data,
-                                      apr_size_t len, apr_pool_t *p)
-{
-    return replace(path, data, len, 0, p);
+    return bits_sync_dir(dir_of(path, p), p);
 }
 
 apr_status_t bits_truncate(const char *path, apr_off_t size, apr_pool_t *p)

@@ -12,19 +12,65 @@
 #define ACK_BODY_TIMEOUT BITS_ACK_ERR(HTTP_REQUEST_TIME_OUT, \
                                       BITS_E_HTTP(HTTP_REQUEST_TIME_OUT))
 
+/* The body arrives in buckets of about 8000 bytes: gathered into writes
+ * of this size (one buffer per request, never the whole fragment), the
+ * file system sees a few large writes instead of a thousand small ones. */
+#define BITS_WRITE_GATHER (256 * 1024)
+
 typedef struct {
     apr_off_t written;       /* bytes that reached the request file */
     apr_status_t read_rv;    /* the client went away or was too slow */
     apr_status_t write_rv;   /* the disk refused (the rest is drained) */
 } body_result_t;
 
-/* Consumes the whole body; skips `skip` bytes, writes the next `want`. */
+typedef struct {
+    apr_file_t *f;
+    char *buf;
+    apr_size_t len, size;
+    apr_off_t taken;         /* bytes accepted: written + buffered */
+    body_result_t *res;
+} gather_t;
+
+/* Writes what is buffered.  After a write error nothing more is written:
+ * the rest of the body is only drained. */
+static void gather_flush(gather_t *g)
+{
+    if (g->len && !g->res->write_rv) {
+        g->res->write_rv = apr_file_write_full(g->f, g->buf, g->len, NULL);
+        if (g->res->write_rv == APR_SUCCESS)
+            g->res->written += g->len;
+    }
+    g->len = 0;
+}
+
+/* Takes `n` bytes of the body for the file. */
+static void gather_add(gather_t *g, const char *data, apr_size_t n)
+{
+    g->taken += n;
+    while (n && !g->res->write_rv) {
+        apr_size_t room = g->size - g->len, k = n < room ? n : room;
+        memcpy(g->buf + g->len, data, k);
+        g->len += k;
+        data += k;
+        n -= k;
+        if (g->len == g->size)
+            gather_flush(g);
+    }
+}
+
+/* Consumes the whole body; skips `skip` bytes, writes the next `want`.
+ * Whatever arrived is written, also when the body breaks off, so that N
+ * can count every byte that truly came. */
 static void stream_body(request_rec *r, apr_file_t *f, apr_off_t skip,
                         apr_off_t want, body_result_t *res)
 {
     apr_bucket_brigade *bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+    gather_t g = { f, NULL, 0, 0, 0, res };
     int eos = 0;
 
+    g.size = want < BITS_WRITE_GATHER ? (apr_size_t)want : BITS_WRITE_GATHER;
+    if (g.size)
+        g.buf = apr_palloc(r->pool, g.size);
     while (!eos && !res->read_rv) {
         apr_bucket *e;
         apr_status_t rv = ap_get_brigade(r->input_filters, bb, AP_MODE_READBYTES,
@@ -56,17 +102,16 @@ static void stream_body(request_rec *r, apr_file_t *f, apr_off_t skip,
             buf += skip;
             n -= (apr_size_t)skip;
             skip = 0;
-            take = want - res->written;
+            take = want - g.taken;
             if (take > (apr_off_t)n)
                 take = n;
             if (res->write_rv || take <= 0)
                 continue;
-            res->write_rv = apr_file_write_full(f, buf, (apr_size_t)take, NULL);
-            if (res->write_rv == APR_SUCCESS)
-                res->written += take;
+            gather_add(&g, buf, (apr_size_t)take);
         }
         apr_brigade_cleanup(bb);
     }
+    gather_flush(&g);
     if (!res->read_rv && !res->write_rv && res->written < want)
         res->read_rv = APR_INCOMPLETE;   /* body shorter than announced */
     apr_brigade_destroy(bb);

@@ -8,9 +8,11 @@
 #include <strings.h>
 #include <apr_strings.h>
 #include <apr_lib.h>
+#include <apr_portable.h>
 #include "bits_session.h"
 #include "bits_fileio.h"
 #include "bits_index.h"
+#include "bits_progress.h"
 
 #define STATE_VERSION_LINE "BITS-Session 1"
 #define STATE_MAX_SIZE     (64 * 1024)
@@ -329,6 +331,49 @@ apr_status_t bits_session_create_reply_dir(const char *root, const char *id,
                                              DIR_MODE_REPLY, group) : rv;
 }
 
+/* The store now holds `s` as it is (after a load or a full save). */
+static void note_stored(bits_session_t *s)
+{
+    s->stored_state = s->state;
+    s->stored_total = s->total;
+}
+
+/* Reads up to the two slots of the progress file, without following a
+ * symlink; 0 bytes if there is none (a session from before the progress
+ * file, or one that has had no fragment since its record was saved). */
+static apr_size_t read_progress(const char *path, unsigned char *buf)
+{
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    ssize_t n;
+
+    if (fd < 0)
+        return 0;
+    n = pread(fd, buf, BITS_PROGRESS_SIZE, 0);
+    close(fd);
+    return n > 0 ? (apr_size_t)n : 0;
+}
+
+/* Applies the progress record that counts, and notes where the next one
+ * goes.  A slot never names fewer bytes than the state file (that would
+ * be an older record) nor more than the total. */
+static void merge_progress(bits_session_t *s, const char *root, apr_pool_t *p)
+{
+    unsigned char buf[BITS_PROGRESS_SIZE];
+    apr_size_t len = read_progress(bits_session_file(root, s->id, BITS_PROGRESS_FILE,
+                                                     p), buf);
+    bits_progress_pick_t pick;
+
+    bits_progress_pick(&pick, buf, len, s->id, s->received,
+                       s->total >= 0 ? s->total : s->received);
+    if (pick.slot >= 0) {
+        s->received = pick.rec.received;
+        if (pick.rec.last_activity > s->last_activity)
+            s->last_activity = pick.rec.last_activity;
+    }
+    s->progress_slot = bits_progress_next_slot(&pick);
+    s->progress_gen = bits_progress_next_gen(&pick);
+}
+
 apr_status_t bits_session_load(bits_session_t *s, const char *root,
                                const char *id, apr_pool_t *p)
 {
@@ -350,25 +395,77 @@ apr_status_t bits_session_load(bits_session_t *s, const char *root,
     /* A record filed under another id's name is not this session. */
     if (rv == APR_SUCCESS && strcmp(s->id, id) != 0)
         return APR_EINVAL;
+    if (rv == APR_SUCCESS) {
+        note_stored(s);
+        merge_progress(s, root, p);
+    }
     return rv;
 }
 
-apr_status_t bits_session_save(const bits_session_t *s, const char *root,
+apr_status_t bits_session_save(bits_session_t *s, const char *root,
                                apr_pool_t *p)
 {
     const char *text = bits_session_serialize(s, p);
+    apr_status_t rv = bits_atomic_replace(bits_session_file(root, s->id, BITS_STATE_FILE,
+                                                            p), text, strlen(text), p);
 
-    return bits_atomic_replace(bits_session_file(root, s->id, BITS_STATE_FILE, p),
-                               text, strlen(text), p);
+    if (rv == APR_SUCCESS)
+        note_stored(s);
+    return rv;
 }
 
-apr_status_t bits_session_save_progress(const bits_session_t *s, const char *root,
+/* Writes one progress slot in place and makes it durable.  A new file's
+ * name is made durable too (once per session), so that the record an Ack
+ * reports cannot vanish with its directory entry. */
+static apr_status_t write_progress(bits_session_t *s, const char *root, apr_pool_t *p)
+{
+    const char *path = bits_session_file(root, s->id, BITS_PROGRESS_FILE, p);
+    unsigned char slot[BITS_PROGRESS_SLOT];
+    bits_progress_t rec;
+    apr_finfo_t fi;
+    apr_os_file_t fd;
+    apr_file_t *f;
+    apr_status_t rv = bits_open_nofollow(&f, path, BITS_CREATE_PRIVATE, p);
+    int is_new;
+
+    if (rv != APR_SUCCESS)
+        return rv;
+    if ((rv = apr_file_info_get(&fi, APR_FINFO_SIZE, f)) != APR_SUCCESS) {
+        apr_file_close(f);
+        return rv;
+    }
+    is_new = fi.size == 0;
+    memset(&rec, 0, sizeof rec);
+    apr_cpystrn(rec.id, s->id, sizeof rec.id);
+    rec.gen = s->progress_gen;
+    rec.received = s->received;
+    rec.last_activity = s->last_activity;
+    bits_progress_encode(&rec, slot);
+    apr_os_file_get(&fd, f);
+    errno = 0;
+    if (pwrite(fd, slot, sizeof slot, (off_t)s->progress_slot * BITS_PROGRESS_SLOT)
+        != (ssize_t)sizeof slot)
+        rv = errno ? APR_FROM_OS_ERROR(errno) : APR_EGENERAL;
+    if (rv == APR_SUCCESS)
+        rv = apr_file_datasync(f);
+    apr_file_close(f);
+    if (rv == APR_SUCCESS && is_new)
+        rv = bits_sync_dir(bits_session_dir(root, s->id, p), p);
+    if (rv == APR_SUCCESS) {
+        /* This slot counts now: the next record goes into the other. */
+        s->progress_slot = s->progress_slot ? 0 : 1;
+        s->progress_gen++;
+    }
+    return rv;
+}
+
+apr_status_t bits_session_save_progress(bits_session_t *s, const char *root,
                                         apr_pool_t *p)
 {
-    const char *text = bits_session_serialize(s, p);
-
-    return bits_atomic_replace_lazy(bits_session_file(root, s->id, BITS_STATE_FILE, p),
-                                    text, strlen(text), p);
+    if (s->state != BITS_STATE_RECEIVING || s->stored_state != BITS_STATE_RECEIVING
+        || s->total < 0 || s->total != s->stored_total)
+        return bits_session_save(s, root, p);
+    return write_progress(s, root, p);
 }
 
 static apr_status_t remove_if_present(const char *path, apr_pool_t *p)
@@ -390,6 +487,8 @@ apr_status_t bits_session_tombstone(bits_session_t *s, const char *root,
     if ((rv = bits_session_save(s, root, p)) != APR_SUCCESS)
         return rv;
     rv = remove_if_present(bits_session_file(root, s->id, BITS_REQUEST_FILE, p), p);
+    if (rv == APR_SUCCESS)
+        rv = remove_if_present(bits_session_file(root, s->id, BITS_PROGRESS_FILE, p), p);
     /* Replies/<ID> is always ours: a static reply URL points elsewhere. */
     if (rv == APR_SUCCESS) {
         rv = remove_if_present(apr_pstrcat(p, reply_dir, "/" BITS_RESPONSE_FILE,

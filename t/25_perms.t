@@ -19,6 +19,7 @@ sub gid_of  { my @st = lstat shift; return @st ? $st[5] : -1 }
 my $root = session_root('perms');
 my $sid  = new_session('/perms/p.bin');
 ack_is(fragment('/perms/p.bin', $sid, 'a' x 100, 0, 300), 200, undef, 'setup: a fragment');
+ack_is(fragment('/perms/p.bin', $sid, 'a' x 100, 100, 300), 200, undef, 'setup: a second (progress in place)');
 my $sd = session_dir($root, $sid);
 my %want = (
     $root                      => '0700',
@@ -27,6 +28,7 @@ my %want = (
     "$sd/requestfile.bin"      => '0600',
     "$sd/state"                => '0600',
     "$sd/lock"                 => '0600',
+    "$sd/progress"             => '0600',
 );
 for my $p (sort keys %want) {
     ok(t_cmp(mode_of($p), $want{$p}, $p), "store: $p is $want{$p}");

@@ -27,6 +27,8 @@ SCENARIOS=(
     flood flood/members flood/wide floodcap
     # issue 7, BITS per virtual host (t/29_vhost.t)
     vhost
+    # issue 9, progress records in place (t/34_progress.t)
+    progress
 )
 HTPASSWD_FILE=t/state/bits-htpasswd
 CUSTOM_SESSIONS=t/state/custom-sessions

@@ -479,9 +479,6 @@ START_TEST(new_files_are_private_whatever_the_umask)
     ck_assert_int_eq(bits_atomic_replace(in_dir("state"), "x", 1, bits_test_pool),
                      APR_SUCCESS);
     ck_assert_int_eq(mode_of(in_dir("state")), 0600);
-    ck_assert_int_eq(bits_atomic_replace_lazy(in_dir("state"), "y", 1, bits_test_pool),
-                     APR_SUCCESS);
-    ck_assert_int_eq(mode_of(in_dir("state")), 0600);
 }
 END_TEST
 

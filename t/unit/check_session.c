@@ -414,7 +414,7 @@ START_TEST(save_load_round_trip)
                      APR_SUCCESS);
     assert_same_session(&in, &out);
 
-    /* So does a progress save, which only skips the directory sync. */
+    /* A progress save of a session that is not RECEIVING is a full save. */
     in.received = in.received + 1000;
     ck_assert_int_eq(bits_session_save_progress(&in, store, bits_test_pool),
                      APR_SUCCESS);

@@ -68,6 +68,8 @@ sub request_file { session_dir(@_) . '/requestfile.bin' }
 
 # Parses a session state file: first line "BITS-Session 1", then key=value.
 # Returns a hash ref (with _version = first line) or undef if missing.
+# received and last_activity are what the module itself would load: the
+# progress file's record counts if it names more (see read_progress).
 sub read_state {
     my ($root, $sid) = @_;
     my $f = state_file($root, $sid);
@@ -83,7 +85,54 @@ sub read_state {
         $h{$k} = defined $v ? $v : '';
     }
     close $fh;
+    merge_progress(\%h, $root, $sid);
     return \%h;
+}
+
+# CRC-32C (Castagnoli), as include/bits_progress.h uses it.
+sub crc32c {
+    my $crc = 0xFFFFFFFF;
+    for my $b (unpack 'C*', shift) {
+        $crc ^= $b;
+        $crc = ($crc >> 1) ^ (0x82F63B78 & -($crc & 1) & 0xFFFFFFFF) for 1 .. 8;
+    }
+    return ~$crc & 0xFFFFFFFF;
+}
+
+# The valid slots of a session's progress file (include/bits_progress.h):
+# list of { gen, received, last_activity, id }.
+sub read_progress {
+    my ($root, $sid) = @_;
+    open my $fh, '<:raw', session_dir($root, $sid) . '/progress' or return ();
+    local $/;
+    my $buf = <$fh> // '';
+    my @slots;
+    for my $i (0, 1) {
+        my $slot = substr $buf, 512 * $i, 76;
+        next unless length $slot == 76;
+        my ($magic, $gen, undef, $recv, $act, $id, $crc) = unpack 'a8 V V q< q< Z40 V', $slot;
+        next unless $magic eq 'BITSPRG1' && $crc == crc32c(substr $slot, 0, 72) && $recv >= 0;
+        push @slots, { gen => $gen, received => $recv, last_activity => $act, id => $id };
+    }
+    return @slots;
+}
+
+# Newest valid slot of this session with state received <= N <= total.
+sub merge_progress {
+    my ($h, $root, $sid) = @_;
+    return unless defined $h->{received} && defined $h->{id};
+    my $max = defined $h->{total} && $h->{total} >= 0 ? $h->{total} : $h->{received};
+    my $best;
+    for my $s (read_progress($root, $sid)) {
+        next unless $s->{id} eq $h->{id} && $s->{received} >= $h->{received}
+                    && $s->{received} <= $max;
+        $best = $s if !$best || ((($s->{gen} - $best->{gen}) & 0xFFFFFFFF) < 0x80000000
+                                 && $s->{gen} != $best->{gen});
+    }
+    return unless $best;
+    $h->{received} = $best->{received};
+    $h->{last_activity} = $best->{last_activity}
+        if !defined $h->{last_activity} || $best->{last_activity} > $h->{last_activity};
 }
 
 # Empties a scenario directory (keeping the directory itself, which may be
