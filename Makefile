@@ -18,10 +18,13 @@ CORE_SRCS = src/bits_protocol.c src/bits_guid.c src/bits_path.c \
             src/bits_cleanup.c src/bits_notify.c src/bits_names.c \
             src/bits_store.c src/bits_index.c
 UNIT_BIN  = t/unit/check_main
+# bitsup, the BITS upload client (bitsup/, its own Makefile).
+BITSUP    = bitsup/bitsup
+PREFIX   ?= /usr/local
 
-.PHONY: all deps unit itest sanitize-itest test run stop demo bench install clean fuzz fuzz-build fuzz-cc
+.PHONY: all deps unit itest sanitize-itest test run stop demo bench install install-bitsup clean fuzz fuzz-build fuzz-cc
 
-all: $(MODULE)
+all: $(MODULE) $(BITSUP)
 
 deps:
 	@scripts/install-deps.sh
@@ -36,12 +39,15 @@ $(UNIT_BIN): $(wildcard t/unit/*.c) $(CORE_SRCS) $(HDRS)
 	    $(wildcard t/unit/*.c) $(CORE_SRCS) \
 	    $$(pkg-config --libs check apr-1 libcurl)
 
+$(BITSUP): $(wildcard bitsup/*.c) bitsup/bitsup.h bitsup/Makefile
+	$(MAKE) -C bitsup
+
 unit: $(UNIT_BIN)
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	    ./$(UNIT_BIN)
 
 # `make itest TESTS="t/03_fragment.t t/09_security.t"` runs only those files.
-itest: $(MODULE)
+itest: $(MODULE) $(BITSUP)
 	t/run-itest.sh $(APXS) $(TESTS)
 
 test: deps
@@ -124,12 +130,18 @@ fuzz: fuzz-build
 bench: $(MODULE)
 	BITS_TOP=$(CURDIR) scripts/bench.pl
 
-install: $(MODULE)
+# The module goes where apxs says; bitsup to $(DESTDIR)$(PREFIX)/bin and its
+# man page to $(DESTDIR)$(PREFIX)/share/man/man1 (PREFIX=/usr/local).
+install: $(MODULE) install-bitsup
 	$(APXS) -i -n bits $(MODULE)
 	install -m 0644 conf/bits.load /etc/apache2/mods-available/bits.load
 	install -m 0644 conf/bits.conf /etc/apache2/mods-available/bits.conf
 
+install-bitsup: $(BITSUP)
+	$(MAKE) -C bitsup install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+
 clean:
+	$(MAKE) -C bitsup clean
 	rm -rf .libs src/.libs *.la *.lo *.slo *.o src/*.lo src/*.slo src/*.o \
 	    $(UNIT_BIN) run/ t/fuzz/bin t/fuzz/work
 	-t/run-itest.sh clean

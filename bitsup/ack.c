@@ -163,7 +163,12 @@ void ack_describe(const struct bits_ack *ack, char *buf, size_t size)
                  ack->reason[0] ? " " : "", ack->reason);
     if (n < 0 || (size_t)n >= size)
         return;
-    if (ack->has_error)
+    if (ack->has_error && (ack->error_code & 0xFFFF0000UL) == 0x80190000UL)
+        snprintf(buf + n, size - n, ", BITS-Error-Code 0x%08lX%s: HTTP error %lu (BG_E_HTTP_ERROR_%lu)",
+                 ack->error_code,
+                 ack->error_context == 7 ? " from the server application" : "",
+                 ack->error_code & 0xFFFFUL, ack->error_code & 0xFFFFUL);
+    else if (ack->has_error)
         snprintf(buf + n, size - n, ", BITS-Error-Code 0x%08lX%s: %s",
                  ack->error_code,
                  ack->error_context == 7 ? " from the server application" : "",

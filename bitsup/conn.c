@@ -117,7 +117,7 @@ int exit_for_answer(const struct bits_ack *ack, const char *what)
     }
     if (ack->status == 401 || ack->status == 407)
         report_error("%s: authentication failed (%s)", what, text);
-    else if (!ack->is_ack)
+    else if (!ack->is_ack && ack->status != 403)
         report_error("%s: the server does not speak BITS here: %s", what, text);
     else
         report_error("%s refused: %s", what, text);

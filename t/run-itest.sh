@@ -25,6 +25,8 @@ SCENARIOS=(
     storeup storedef storeserved storedavdb outer outer/team storecfg perms permsmode permsgrp permsbadgrp
     # issue 6 item 5, session flooding (t/26_flood.t)
     flood flood/members flood/wide floodcap
+    # issue 11, bitsup the client (t/30_bitsup.t)
+    bitsup bitsupreply bitsupfarm
 )
 HTPASSWD_FILE=t/state/bits-htpasswd
 CUSTOM_SESSIONS=t/state/custom-sessions
