@@ -23,7 +23,7 @@ use JSON::PP ();
 use Time::HiRes qw(sleep);
 
 my $S = 'bitsup';
-reset_scenario($_) for qw(bitsup bitsupreply bitsupfarm);
+for my $n (qw(bitsup bitsupreply bitsupfarm)) { reset_scenario($n) }
 File::Path::remove_tree(bitsup_state_dir(), { keep_root => 1 });
 ok(-x bitsup_bin(), 'bitsup is built') or BAIL_OUT('bitsup/bitsup missing: run make');
 
@@ -65,8 +65,9 @@ sub access_lines {
         ok(-f $dst, "$name: published under the file's name (URL ending in /)");
         is(sha256_file($dst), sha256_hex($files{$name}), "$name: sha256 of the published file");
     }
-    my $frags = () = run_bitsup([common('--no-state', make_file('four.bin', random_bytes(4 * 1024 * 1024)),
-                                        url_of("/$S/four.bin")])) ->{stderr} =~ /^bitsup: fragment /mg;
+    my $four = run_bitsup([common('--no-state', make_file('four.bin', random_bytes(4 * 1024 * 1024)),
+                                  url_of("/$S/four.bin"))]);
+    my $frags = () = $four->{stderr} =~ /^bitsup: fragment /mg;
     is($frags, 4, 'default fragment size 1 MiB: a 4 MiB file goes in 4 fragments');
 
     # UTF-8 name: percent-encoded in the URL, published with its own name
@@ -75,7 +76,7 @@ sub access_lines {
     my $src = make_file($uname, $data);
     my $r = run_bitsup([common('--fragment-size', '2k', $src, url_of("/$S/"))]);
     is($r->{rc}, 0, 'UTF-8 name: exit 0') or diag($r->{stderr});
-    is(sha256_file(htdocs("$S/$uname")), sha256_hex($data), 'UTF-8 name: published as Grüße €.txt, sha256 ok');
+    is(sha256_file(htdocs("$S/$uname")), sha256_hex($data), 'UTF-8 name: published under its UTF-8 name, sha256 ok');
     ok(scalar(access_lines(qr{/$S/Gr%C3%BC%C3%9Fe%20%E2%82%AC\.txt}i)) >= 3,
        'UTF-8 name: the URL carries the percent-encoded UTF-8 name');
     is(scalar(bitsup_state_files()), 0, 'no state file left after finished uploads');
@@ -316,16 +317,17 @@ SKIP: {
     my $port = Apache::Test::vars('port');
     my $farm = htdocs('bitsupfarm');
     my $ndir = t_dir() . '/state/bitsupnode2';
-    my $dir = eval { start_node('bitsupnode2', <<"CONF", modules => ['log_config'],
-                                ping => "http://127.0.0.2:$port/bitsupfarm/x") };
+    my $conf = <<"CONF";
 Listen 127.0.0.2:$port
-CustomLog "$ndir/logs/access_log" "%h \"%r\" %>s"
+CustomLog "$ndir/logs/access_log" "%h \\"%r\\" %>s"
 DocumentRoot "$farm"
 Alias /bitsupfarm "$farm"
 <Directory "$farm">
     BITSUploadEnabled On
 </Directory>
 CONF
+    my $dir = eval { start_node('bitsupnode2', $conf, modules => [],
+                                ping => "http://127.0.0.2:$port/bitsupfarm/x") };
     skip "node 2 on 127.0.0.2 did not start: $@", 6 unless $dir;
     my $data = random_bytes(300000);
     my $src = make_file('farm.bin', $data);

@@ -38,8 +38,7 @@ sub start_bitsup {
         open STDERR, '>', $run{err} or POSIX::_exit(126);
         delete $ENV{BITSUP_PASSWORD};
         $ENV{$_} = $o{env}{$_} for keys %{ $o{env} || {} };
-        exec bitsup_bin(), '--state-dir', bitsup_state_dir(), @$args;
-        POSIX::_exit(127);
+        exec(bitsup_bin(), '--state-dir', bitsup_state_dir(), @$args) or POSIX::_exit(127);
     }
     $run{pid} = $pid;
     return \%run;
