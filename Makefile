@@ -62,7 +62,7 @@ run: deps
 stop:
 	scripts/run-local.sh stop
 
-demo:
+demo: $(BITSUP)
 	scripts/run-local.sh demo
 
 # The whole integration suite against a module built with ASan and UBSan

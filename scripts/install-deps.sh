@@ -9,7 +9,7 @@ set -euo pipefail
 # without Recommends).  apache2-dev: apxs, headers, APR/APR-util dev files.
 # libapache2-mod-perl2: Apache::Test (the integration suite).  check: unit
 # tests.  libcurl4-openssl-dev: the notification client.  libwww-perl,
-# libhttp-daemon-perl: LWP for scripts/bits-upload and the tests' back-end
+# libhttp-daemon-perl: LWP for the tests' client helpers and their back-end
 # stub.  Digest::SHA and Getopt::Long are core Perl.  clang: `make fuzz`;
 # libclang-rt-14-dev holds its libFuzzer runtime (libclang_rt.fuzzer), only
 # a Recommends of clang-14 on Debian 12, so it is named here.

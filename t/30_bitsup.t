@@ -4,7 +4,7 @@
 # restarted, 413 shrinking, cancel, Basic auth (challenge and preemptive),
 # upload-reply with the reply download, exit codes and messages, JSON, the
 # progress bar in a pseudo-terminal, and a web farm whose pinned node goes
-# away.  Back-ends: 127.0.0.1:18820 (reply), 127.0.0.1:18821 (a scripted,
+# away, HTTPS with a test CA (trusted, untrusted, wrong name).  Back-ends: 127.0.0.1:18820 (reply), 127.0.0.1:18821 (a scripted,
 # IIS-like BITS server); node 2 of the farm listens on 127.0.0.2.
 use strict;
 use warnings;
@@ -18,12 +18,13 @@ use BitsTest::Backend;
 use BitsTest::Bitsup;
 use BitsTest::Node qw(start_node free_port);
 use Encode ();
+use IO::Socket::INET ();
 use File::Path ();
 use JSON::PP ();
 use Time::HiRes qw(sleep);
 
 my $S = 'bitsup';
-for my $n (qw(bitsup bitsupreply bitsupfarm)) { reset_scenario($n) }
+for my $n (qw(bitsup bitsupreply bitsupfarm bitsuptls)) { reset_scenario($n) }
 File::Path::remove_tree(bitsup_state_dir(), { keep_root => 1 });
 ok(-x bitsup_bin(), 'bitsup is built') or BAIL_OUT('bitsup/bitsup missing: run make');
 
@@ -343,6 +344,67 @@ CONF
     is($run->{rc}, 0, 'farm: exit 0 after node 2 went away') or diag($run->{stderr});
     like($run->{stderr}, qr/falling back to http:\/\/127\.0\.0\.1:/, 'farm: fell back to the original host');
     is(sha256_file("$farm/farm.bin"), sha256_hex($data), 'farm: sha256 of the published file');
+}
+
+# ---------------------------------------------------------------- HTTPS with a test CA
+SKIP: {
+    skip 'openssl or mod_ssl missing', 7
+        unless -x '/usr/bin/openssl' && -f '/usr/lib/apache2/modules/mod_ssl.so';
+    my $pki = "$tmp/pki";
+    File::Path::make_path($pki);
+    my $ssl = sub { system('/usr/bin/openssl', @_) == 0 or die "openssl @_ failed" };
+    my $ok = eval {
+        $ssl->(qw(req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=bitsup-test-ca),
+               '-keyout', "$pki/ca.key", '-out', "$pki/ca.pem");
+        for my $c (['good', 'IP:127.0.0.1,DNS:localhost'], ['wrong', 'DNS:wrong.example']) {
+            my ($n, $san) = @$c;
+            open my $fh, '>', "$pki/$n.ext" or die $!;
+            print $fh "subjectAltName=$san\n";
+            close $fh;
+            $ssl->(qw(req -newkey rsa:2048 -nodes -subj), "/CN=$n", '-keyout', "$pki/$n.key",
+                   '-out', "$pki/$n.csr");
+            $ssl->(qw(x509 -req -days 2 -CAcreateserial), '-in', "$pki/$n.csr", '-CA', "$pki/ca.pem",
+                   '-CAkey', "$pki/ca.key", '-extfile', "$pki/$n.ext", '-out', "$pki/$n.pem");
+        }
+        1;
+    };
+    skip "cannot make test certificates: $@", 7 unless $ok;
+    my ($good, $wrong) = (free_port(), free_port());
+    my $docs = htdocs('bitsuptls');
+    my $conf = '';
+    for my $v ([$good, 'good'], [$wrong, 'wrong']) {
+        $conf .= <<"CONF";
+Listen 127.0.0.1:$v->[0]
+<VirtualHost 127.0.0.1:$v->[0]>
+    SSLEngine on
+    SSLCertificateFile "$pki/$v->[1].pem"
+    SSLCertificateKeyFile "$pki/$v->[1].key"
+    DocumentRoot "$docs"
+    <Directory "$docs">
+        BITSUploadEnabled On
+    </Directory>
+</VirtualHost>
+CONF
+    }
+    my $dir = eval { start_node('bitsuptls', $conf, modules => ['ssl', 'socache_shmcb']) };
+    skip "TLS node did not start: $@", 7 unless $dir;
+    for (1 .. 100) {
+        last if IO::Socket::INET->new(PeerAddr => "127.0.0.1:$good", Timeout => 1);
+        sleep 0.1;
+    }
+    my $data = random_bytes(50000);
+    my $src = make_file('tls.bin', $data);
+    my $r = run_bitsup([common('--cacert', "$pki/ca.pem", $src, "https://127.0.0.1:$good/")]);
+    is($r->{rc}, 0, 'HTTPS with --cacert: exit 0') or diag($r->{stderr});
+    is(sha256_file("$docs/tls.bin"), sha256_hex($data), 'HTTPS: sha256 of the published file');
+    $r = run_bitsup([common($src, "https://127.0.0.1:$good/untrusted.bin")]);
+    is($r->{rc}, 5, 'HTTPS, CA not trusted: exit 5');
+    like($r->{stderr}, qr/^bitsup: error: TLS: .*\(not retried\)$/m, 'HTTPS, CA not trusted: one clear line');
+    unlike($r->{stderr}, qr/retrying/, 'HTTPS, CA not trusted: no retries');
+    $r = run_bitsup([common('--cacert', "$pki/ca.pem", $src, "https://127.0.0.1:$wrong/wrongname.bin")]);
+    is($r->{rc}, 5, 'HTTPS, certificate for another name: exit 5');
+    ok(!-e "$docs/untrusted.bin" && !-e "$docs/wrongname.bin", 'HTTPS failures: nothing uploaded');
+    system('/usr/sbin/apache2', '-f', "$dir/httpd.conf", '-k', 'stop');
 }
 
 done_testing();
