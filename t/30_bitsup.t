@@ -352,7 +352,13 @@ SKIP: {
         unless -x '/usr/bin/openssl' && -f '/usr/lib/apache2/modules/mod_ssl.so';
     my $pki = "$tmp/pki";
     File::Path::make_path($pki);
-    my $ssl = sub { system('/usr/bin/openssl', @_) == 0 or die "openssl @_ failed" };
+    my $ssl = sub {
+        open my $saved, '>&', \*STDERR or die $!;
+        open STDERR, '>', '/dev/null' or die $!;
+        my $rc = system('/usr/bin/openssl', @_);
+        open STDERR, '>&', $saved or die $!;
+        $rc == 0 or die "openssl @_ failed";
+    };
     my $ok = eval {
         $ssl->(qw(req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=bitsup-test-ca),
                '-keyout', "$pki/ca.key", '-out', "$pki/ca.pem");
