@@ -26,7 +26,7 @@ SCENARIOS=(
     # issue 6 item 5, session flooding (t/26_flood.t)
     flood flood/members flood/wide floodcap
     # issue 11, bitsup the client (t/30_bitsup.t)
-    bitsup bitsupreply bitsupfarm bitsuptls
+    bitsup bitsupreply bitsupfarm bitsuptls bitsupkrb
 )
 HTPASSWD_FILE=t/state/bits-htpasswd
 CUSTOM_SESSIONS=t/state/custom-sessions
