@@ -131,6 +131,7 @@ int state_forget_session(const struct options *opt, const char *session_id);
 
 /* report.c: what the user sees. */
 void report_init(const struct options *opt, long long total);
+void report_out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void report_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void report_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void report_fragment(long long first, long long last, long long total,

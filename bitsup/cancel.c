@@ -26,8 +26,7 @@ int run_cancel(const struct options *opt)
     }
     if (rc == EXIT_DONE) {
         state_forget_session(opt, opt->cancel_session);
-        if (!opt->quiet && !opt->json)
-            printf("cancelled session %s\n", opt->cancel_session);
+        report_out("cancelled session %s\n", opt->cancel_session);
     }
     report_finish(rc, rc == EXIT_DONE ? "cancelled" : "failed");
     return rc;

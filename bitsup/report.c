@@ -23,6 +23,8 @@ static struct {
     double started;
     double last_draw;
     long long first_done;  /* bytes held when this run started (for the rate) */
+    long long last_done;   /* what the bar shows now */
+    int bar_shown;         /* a bar is on the current line */
     int have_first;
     struct field fields[MAX_FIELDS];
     int nfields;
@@ -37,13 +39,37 @@ void report_init(const struct options *opt, long long total)
     R.started = now_seconds();
 }
 
+/* A line of text on a terminal first wipes the bar; the next draw
+ * brings it back below the text. */
+static void clear_bar(void)
+{
+    if (R.tty && R.bar_shown) {
+        fputs("\r\033[K", stderr);
+        fflush(stderr);
+        R.bar_shown = 0;
+        R.last_draw = 0;
+    }
+}
+
 static void vmessage(const char *prefix, const char *fmt, va_list ap)
 {
-    if (R.tty)
-        fputs("\r\033[K", stderr);     /* clear a half-drawn bar */
+    clear_bar();
     fprintf(stderr, "bitsup: %s", prefix);
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
+}
+
+/* Results on stdout (not with -q or --json). */
+void report_out(const char *fmt, ...)
+{
+    va_list ap;
+    if (R.quiet || R.json)
+        return;
+    clear_bar();
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    fflush(stdout);
 }
 
 void report_info(const char *fmt, ...)
@@ -84,9 +110,11 @@ static void draw_bar(long long done)
         R.first_done = done;
         R.have_first = 1;
     }
-    if (t - R.last_draw < 0.2 && done < R.total)
+    /* Redrawn at most five times a second, and once more at the end. */
+    if (t - R.last_draw < 0.2 && (done < R.total || R.last_done == done))
         return;
     R.last_draw = t;
+    R.last_done = done;
     elapsed = t - R.started;
     if (elapsed > 0)
         rate = (double)(done - R.first_done) / elapsed;
@@ -101,6 +129,7 @@ static void draw_bar(long long done)
         fputc(i < filled ? '#' : '-', stderr);
     fprintf(stderr, "] %3d%% %s/s ETA %s\033[K", pct, rate_s, eta);
     fflush(stderr);
+    R.bar_shown = 1;
 }
 
 void report_fragment(long long first, long long last, long long total,
@@ -178,8 +207,7 @@ static void json_string(const char *s)
 void report_finish(int exit_code, const char *result)
 {
     int i;
-    if (R.tty && R.have_first)
-        fputs("\n", stderr);
+    clear_bar();
     if (!R.json)
         return;
     printf("{\"result\":");

@@ -109,10 +109,7 @@ static int create_session(struct job *j)
     j->st.fallback_timeout = a->fallback_timeout;
     save(j);
     report_field("session_id", j->st.session_id);
-    if (!j->opt->quiet && !j->opt->json) {
-        printf("session %s\n", j->st.session_id);
-        fflush(stdout);
-    }
+    report_out("session %s\n", j->st.session_id);
     if (j->st.host_id[0]) {
         if (conn_pin(&j->conn, j->st.host_id, j->st.fallback_timeout))
             return EXIT_REFUSED;
@@ -252,8 +249,7 @@ static int fetch_reply(struct job *j)
     }
     report_field("reply_url", abs);
     if (!j->opt->output) {
-        if (!j->opt->quiet && !j->opt->json)
-            printf("reply %s\n", abs);
+        report_out("reply %s\n", abs);
         free(abs);
         return EXIT_DONE;
     }
@@ -270,9 +266,7 @@ static int resume_or_create(struct job *j)
     if (j->have_key && state_load(&j->key, &j->st)) {
         report_info("resuming session %s at byte %lld", j->st.session_id, j->st.offset);
         report_field("session_id", j->st.session_id);
-        if (!j->opt->quiet && !j->opt->json)
-            printf("session %s (resumed)\n", j->st.session_id);
-        fflush(stdout);
+        report_out("session %s (resumed)\n", j->st.session_id);
         if (j->st.host_id[0] && conn_pin(&j->conn, j->st.host_id, j->st.fallback_timeout))
             return EXIT_REFUSED;
         return ping(j);
@@ -324,8 +318,8 @@ int run_upload(const struct options *opt)
         state_forget(&j.key);
     if (j.fd >= 0)
         close(j.fd);
-    if (rc == EXIT_DONE && !opt->quiet && !opt->json)
-        printf("uploaded %s to %s (%lld bytes)\n", opt->file, j.url, j.size);
+    if (rc == EXIT_DONE)
+        report_out("uploaded %s to %s (%lld bytes)\n", opt->file, j.url, j.size);
     report_finish(rc, rc == EXIT_DONE ? "uploaded" : "failed");
     free(j.url);
     return rc;

@@ -312,6 +312,20 @@ SKIP: {
     unlike($out, qr/fragment bytes/, 'terminal: no per-fragment lines');
 }
 
+# ---------------------------------------------------------------- password prompt on the terminal
+SKIP: {
+    skip 'script(1) not available', 3 unless -x '/usr/bin/script';
+    my $data = random_bytes(10000);
+    my $src = make_file('prompt.bin', $data);
+    my $cmd = join ' ', map { "'$_'" } bitsup_bin(), '--state-dir', bitsup_state_dir(),
+        '-u', 'alice', $src, url_of('/auth/prompt.bin');
+    # typed a second later, as a person would: after echo is off
+    my $out = `(sleep 1; printf 'alice-secret\\n') | /usr/bin/script -qec "$cmd" /dev/null 2>&1`;
+    like($out, qr/Password for alice: /, 'prompt: asks for the password on the terminal');
+    unlike($out, qr/alice-secret/, 'prompt: the password is not echoed');
+    is(sha256_file(htdocs('auth/prompt.bin')), sha256_hex($data), 'prompt: uploaded with the typed password');
+}
+
 # ---------------------------------------------------------------- web farm: pinned node goes away
 SKIP: {
     # node 2: 127.0.0.2, the same port, the same directory and store
