@@ -45,6 +45,7 @@ $(BITSUP): $(wildcard bitsup/*.c) bitsup/bitsup.h bitsup/Makefile
 unit: $(UNIT_BIN)
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	    ./$(UNIT_BIN)
+	$(MAKE) -C bitsup check
 
 # `make itest TESTS="t/03_fragment.t t/09_security.t"` runs only those files.
 itest: $(MODULE) $(BITSUP)
