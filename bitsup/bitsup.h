@@ -103,6 +103,7 @@ void http_get(struct http *h, const char *url, long long from, FILE *out,
               struct bits_ack *ack);
 
 /* url.c */
+char *url_redacted(const char *url);
 int url_check(const char *url, char *err, size_t errsize);
 char *url_for_file(const char *url, const char *file);
 char *url_with_host(const char *url, const char *host);
@@ -161,11 +162,13 @@ struct conn {
     struct http *http;
     struct backoff backoff;
     const char *url;           /* destination URL as addressed at Create-Session */
+    const char *shown_url;     /* the same without credentials, for messages */
     char *target;              /* where packets go now: url or the pinned host */
     long long fallback_timeout;/* -1: never fall back */
     double pinned_failing_since;
 };
-int conn_open(struct conn *c, const struct options *opt, const char *url);
+int conn_open(struct conn *c, const struct options *opt, const char *url,
+              const char *shown_url);
 void conn_close(struct conn *c);
 int conn_pin(struct conn *c, const char *host_id, long long fallback_timeout);
 int conn_pinned(const struct conn *c);

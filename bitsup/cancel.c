@@ -1,6 +1,7 @@
 /* bitsup --cancel URL SESSION: Cancel-Session (spec §4.5).  Retried like
  * Windows on 5xx without BG_E_SESSION_NOT_FOUND; an unknown session is not
  * a reason to upload anything. */
+#include <stdlib.h>
 #include <string.h>
 #include "bitsup.h"
 
@@ -8,15 +9,15 @@ int run_cancel(const struct options *opt)
 {
     struct conn c;
     struct bits_ack a;
-    char err[512];
+    char err[512], *shown = url_redacted(opt->url);
     int rc;
     report_init(opt, 0);
-    report_field("url", opt->url);
+    report_field("url", shown);
     report_field("session_id", opt->cancel_session);
     if (!url_check(opt->url, err, sizeof err)) {
         report_error("%s", err);
         rc = EXIT_USAGE;
-    } else if (conn_open(&c, opt, opt->url)) {
+    } else if (conn_open(&c, opt, opt->url, shown)) {
         rc = EXIT_LOCAL;
     } else {
         rc = conn_send(&c, "Cancel-Session", opt->cancel_session, NULL, NULL, NULL, &a);
@@ -29,5 +30,6 @@ int run_cancel(const struct options *opt)
         report_out("cancelled session %s\n", opt->cancel_session);
     }
     report_finish(rc, rc == EXIT_DONE ? "cancelled" : "failed");
+    free(shown);
     return rc;
 }

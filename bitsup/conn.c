@@ -5,12 +5,14 @@
 #include <string.h>
 #include "bitsup.h"
 
-int conn_open(struct conn *c, const struct options *opt, const char *url)
+int conn_open(struct conn *c, const struct options *opt, const char *url,
+              const char *shown_url)
 {
     char err[256];
     memset(c, 0, sizeof *c);
     c->opt = opt;
     c->url = url;
+    c->shown_url = shown_url;
     c->fallback_timeout = -1;
     backoff_init(&c->backoff, opt);
     c->target = strdup(url);
@@ -64,7 +66,7 @@ static void pinned_unreachable(struct conn *c)
     if (c->fallback_timeout < 0 || t - c->pinned_failing_since < (double)c->fallback_timeout)
         return;
     report_info("pinned host unreachable for %lld s; falling back to %s",
-                c->fallback_timeout, c->url);
+                c->fallback_timeout, c->shown_url);
     free(c->target);
     c->target = strdup(c->url);
     c->pinned_failing_since = 0;

@@ -22,6 +22,7 @@ struct job {
     int fd;
     long long size;
     char *url;
+    char *shown_url;           /* url without credentials: output, state key */
     char name[262];            /* Content-Name, empty when unsuitable */
     struct state_key key;
     int have_key;
@@ -53,7 +54,7 @@ static int open_file(struct job *j)
     j->size = sb.st_size;
     if (!realpath(j->opt->file, real))
         snprintf(real, sizeof real, "%s", j->opt->file);
-    j->have_key = !state_key_make(&j->key, j->opt, j->url, real, sb.st_dev, sb.st_ino,
+    j->have_key = !state_key_make(&j->key, j->opt, j->shown_url, real, sb.st_dev, sb.st_ino,
                                   sb.st_size, (long long)sb.st_mtim.tv_sec * 1000000000LL
                                   + sb.st_mtim.tv_nsec);
     return EXIT_DONE;
@@ -303,14 +304,19 @@ int run_upload(const struct options *opt)
         return EXIT_USAGE;
     }
     j.url = url_for_file(opt->url, opt->file);
-    report_field("url", j.url);
+    j.shown_url = url_redacted(j.url);
+    if (!j.url || !j.shown_url) {
+        report_error("out of memory");
+        return EXIT_LOCAL;
+    }
+    report_field("url", j.shown_url);
     report_field("file", opt->file);
     rc = open_file(&j);
     if (rc == EXIT_DONE) {
         report_init(opt, j.size);
         report_number("bytes", j.size);
         choose_content_name(&j);
-        rc = conn_open(&j.conn, opt, j.url) ? EXIT_LOCAL : run_job(&j);
+        rc = conn_open(&j.conn, opt, j.url, j.shown_url) ? EXIT_LOCAL : run_job(&j);
         conn_close(&j.conn);
     }
     /* A refused job cannot be continued; network trouble can. */
@@ -319,8 +325,9 @@ int run_upload(const struct options *opt)
     if (j.fd >= 0)
         close(j.fd);
     if (rc == EXIT_DONE)
-        report_out("uploaded %s to %s (%lld bytes)\n", opt->file, j.url, j.size);
+        report_out("uploaded %s to %s (%lld bytes)\n", opt->file, j.shown_url, j.size);
     report_finish(rc, rc == EXIT_DONE ? "uploaded" : "failed");
     free(j.url);
+    free(j.shown_url);
     return rc;
 }

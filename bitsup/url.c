@@ -12,22 +12,42 @@ const char *file_base_name(const char *path)
     return s ? s + 1 : path;
 }
 
+/* The URL without user name and password, for output, JSON and the state
+ * file: credentials in a URL are never printed or stored. */
+char *url_redacted(const char *url)
+{
+    CURLU *u = curl_url();
+    char *result = NULL, *copy = NULL;
+    if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK
+        && curl_url_set(u, CURLUPART_USER, NULL, 0) == CURLUE_OK
+        && curl_url_set(u, CURLUPART_PASSWORD, NULL, 0) == CURLUE_OK
+        && curl_url_get(u, CURLUPART_URL, &result, 0) == CURLUE_OK)
+        copy = strdup(result);
+    curl_free(result);
+    curl_url_cleanup(u);
+    /* Unparsable: shown only up to any '@', which may end a password. */
+    if (!copy && (copy = strdup(url)) && strchr(copy, '@'))
+        strcpy(strchr(copy, '@'), "@...");
+    return copy;
+}
+
 int url_check(const char *url, char *err, size_t errsize)
 {
     CURLU *u = curl_url();
-    char *scheme = NULL, *host = NULL;
+    char *scheme = NULL, *host = NULL, *shown = url_redacted(url);
     int ok = 0;
-    if (!u)
-        return 0;
-    if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK)
-        snprintf(err, errsize, "not a valid URL: %s", url);
+    if (!u || !shown)
+        snprintf(err, errsize, "out of memory");
+    else if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK)
+        snprintf(err, errsize, "not a valid URL: %s", shown);
     else if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK
              || (strcasecmp(scheme, "http") && strcasecmp(scheme, "https")))
-        snprintf(err, errsize, "not an http:// or https:// URL: %s", url);
+        snprintf(err, errsize, "not an http:// or https:// URL: %s", shown);
     else if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || !*host)
-        snprintf(err, errsize, "URL has no host: %s", url);
+        snprintf(err, errsize, "URL has no host: %s", shown);
     else
         ok = 1;
+    free(shown);
     curl_free(scheme);
     curl_free(host);
     curl_url_cleanup(u);

@@ -226,6 +226,12 @@ sub access_lines {
     is($r->{rc}, 1, 'no credentials: exit 1');
     $r = run_bitsup([common('-u', 'alice', make_file('np.bin', $data), url_of('/auth/np.bin'))]);
     is($r->{rc}, 2, 'no password and no terminal: exit 2');
+    my $in_url = url_of('/auth/inurl.bin');
+    $in_url =~ s{^http://}{http://alice:alice-secret\@};
+    $r = run_bitsup([common('--json', make_file('inurl.bin', $data), $in_url)]);
+    is($r->{rc}, 0, 'credentials in the URL: exit 0') or diag($r->{stderr});
+    unlike($r->{stdout} . $r->{stderr}, qr/secret/, 'credentials in the URL: the password is never printed');
+    like($r->{stdout}, qr{"url":"http://127\.0\.0\.1:\d+/auth/inurl\.bin"}, 'credentials in the URL: shown without them');
     my $netrc = make_file('netrc', "machine 127.0.0.1 login alice password alice-secret\n");
     chmod 0600, $netrc;
     $r = run_bitsup([common('--netrc-file', $netrc, make_file('nr.bin', $data), url_of('/auth/nr.bin'))]);

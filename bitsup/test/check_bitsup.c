@@ -165,6 +165,11 @@ START_TEST(urls)
     url_is(url_for_file("http://h/up/?job=1", "x.bin"), "http://h/up/x.bin?job=1");
     url_is(url_for_file("http://h/up/name.bin", "x.bin"), "http://h/up/name.bin");
 
+    url_is(url_redacted("http://alice:s3cret@h:81/up/x.bin?q=1"), "http://h:81/up/x.bin?q=1");
+    url_is(url_redacted("http://h/x"), "http://h/x");
+    ck_assert_int_eq(url_check("ftp://bob:s3cret@h/x", err, sizeof err), 0);
+    ck_assert_ptr_null(strstr(err, "s3cret"));
+
     url_is(url_with_host("https://farm.example:8443/up/x.bin?q", "node2.example"),
            "https://node2.example:8443/up/x.bin?q");
     url_is(url_with_host("http://127.0.0.1:81/x", "::1"), "http://[::1]:81/x");
