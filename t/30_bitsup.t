@@ -71,6 +71,14 @@ sub access_lines {
     my $frags = () = $four->{stderr} =~ /^bitsup: fragment /mg;
     is($frags, 4, 'default fragment size 1 MiB: a 4 MiB file goes in 4 fragments');
 
+    # 100 MB, streamed from the file in 8 MiB fragments
+    my $huge = "$tmp/huge.bin";
+    system("head -c 104857600 /dev/urandom > '$huge'") == 0 or die "cannot write $huge";
+    my $hr = run_bitsup([common('--no-state', '--fragment-size', '8M', $huge, url_of("/$S/"))], timeout => 300);
+    is($hr->{rc}, 0, '100 MB: exit 0') or diag($hr->{stderr});
+    is(sha256_file(htdocs("$S/huge.bin")), sha256_file($huge), '100 MB: sha256 of the published file');
+    unlink $huge, htdocs("$S/huge.bin");
+
     # UTF-8 name: percent-encoded in the URL, published with its own name
     my $uname = Encode::encode_utf8('Grüße €.txt');
     my $data = random_bytes(5000);
