@@ -19,10 +19,13 @@ CORE_SRCS = src/bits_protocol.c src/bits_guid.c src/bits_path.c \
             src/bits_store.c src/bits_index.c src/bits_host.c \
             src/bits_progress.c
 UNIT_BIN  = t/unit/check_main
+# bitsup, the BITS upload client (bitsup/, its own Makefile).
+BITSUP    = bitsup/bitsup
+PREFIX   ?= /usr/local
 
-.PHONY: all deps unit itest sanitize-itest test run stop demo bench install uninstall clean fuzz fuzz-build fuzz-cc
+.PHONY: all deps unit itest sanitize-itest test run stop demo bench install install-bitsup uninstall clean fuzz fuzz-build fuzz-cc
 
-all: $(MODULE)
+all: $(MODULE) $(BITSUP)
 
 deps:
 	@scripts/install-deps.sh
@@ -37,12 +40,16 @@ $(UNIT_BIN): $(wildcard t/unit/*.c) $(CORE_SRCS) $(HDRS)
 	    $(wildcard t/unit/*.c) $(CORE_SRCS) \
 	    $$(pkg-config --libs check apr-1 libcurl)
 
+$(BITSUP): $(wildcard bitsup/*.c) bitsup/bitsup.h bitsup/Makefile
+	$(MAKE) -C bitsup
+
 unit: $(UNIT_BIN)
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	    ./$(UNIT_BIN)
+	$(MAKE) -C bitsup check
 
 # `make itest TESTS="t/03_fragment.t t/09_security.t"` runs only those files.
-itest: $(MODULE)
+itest: $(MODULE) $(BITSUP)
 	t/run-itest.sh $(APXS) $(TESTS)
 
 test: deps
@@ -57,7 +64,7 @@ run: deps
 stop:
 	scripts/run-local.sh stop
 
-demo:
+demo: $(BITSUP)
 	scripts/run-local.sh demo
 
 # The whole integration suite against a module built with ASan and UBSan
@@ -127,20 +134,27 @@ bench: $(MODULE)
 
 # `make install DESTDIR=/tmp/stage` stages a package; `make uninstall`
 # undoes it.  The module is copied as it is (what apxs -i does for a .so,
-# without libtool's .la handling, which needs the .la's dlname).
+# without libtool's .la handling, which needs the .la's dlname); bitsup goes
+# to $(DESTDIR)$(PREFIX)/bin and its man page to
+# $(DESTDIR)$(PREFIX)/share/man/man1 (PREFIX=/usr/local).
 MODULE_DIR    = $(shell $(APXS) -q LIBEXECDIR)
 MODS_AVAILABLE = /etc/apache2/mods-available
-install: $(MODULE)
+install: $(MODULE) install-bitsup
 	install -d $(DESTDIR)$(MODULE_DIR) $(DESTDIR)$(MODS_AVAILABLE)
 	install -m 0644 $(MODULE) $(DESTDIR)$(MODULE_DIR)/mod_bits.so
 	install -m 0644 conf/bits.load $(DESTDIR)$(MODS_AVAILABLE)/bits.load
 	install -m 0644 conf/bits.conf $(DESTDIR)$(MODS_AVAILABLE)/bits.conf
 
 uninstall:
+	$(MAKE) -C bitsup uninstall PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
 	rm -f $(DESTDIR)$(MODULE_DIR)/mod_bits.so $(DESTDIR)$(MODS_AVAILABLE)/bits.load \
 	    $(DESTDIR)$(MODS_AVAILABLE)/bits.conf
 
+install-bitsup: $(BITSUP)
+	$(MAKE) -C bitsup install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+
 clean:
+	$(MAKE) -C bitsup clean
 	rm -rf .libs src/.libs *.la *.lo *.slo *.o src/*.lo src/*.slo src/*.o \
 	    $(UNIT_BIN) run/ t/fuzz/bin t/fuzz/work
 	-t/run-itest.sh clean

@@ -9,10 +9,13 @@ set -euo pipefail
 # without Recommends).  apache2-dev: apxs, headers, APR/APR-util dev files.
 # libapache2-mod-perl2: Apache::Test (the integration suite).  check: unit
 # tests.  libcurl4-openssl-dev: the notification client.  libwww-perl,
-# libhttp-daemon-perl: LWP for scripts/bits-upload and the tests' back-end
+# libhttp-daemon-perl: LWP for the tests' client helpers and their back-end
 # stub.  Digest::SHA and Getopt::Long are core Perl.  clang: `make fuzz`;
 # libclang-rt-14-dev holds its libFuzzer runtime (libclang_rt.fuzzer), only
-# a Recommends of clang-14 on Debian 12, so it is named here.
+# a Recommends of clang-14 on Debian 12, so it is named here.  krb5-kdc,
+# krb5-admin-server (kdb5_util, kadmin.local), krb5-user (kinit) and
+# libapache2-mod-auth-gssapi: the test KDC and the Negotiate location of
+# t/35_bitsup_negotiate.t (bitsup --negotiate); no KDC service is set up.
 PACKAGES=(
     build-essential
     apache2
@@ -25,6 +28,10 @@ PACKAGES=(
     libhttp-daemon-perl
     clang
     libclang-rt-14-dev
+    krb5-kdc
+    krb5-admin-server
+    krb5-user
+    libapache2-mod-auth-gssapi
 )
 
 missing=()

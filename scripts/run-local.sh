@@ -6,10 +6,9 @@
 #                                 restart) the server, print the upload URL
 #   scripts/run-local.sh stop     stop it and wait until it is gone
 #   scripts/run-local.sh status   is it running? (exit 0 yes, 3 no)
-#   scripts/run-local.sh demo     upload a random ~1 MiB file with
-#                                 scripts/bits-upload (with a resent and an
-#                                 overlapping fragment), compare sha256,
-#                                 print PASS/FAIL
+#   scripts/run-local.sh demo     upload a random ~1 MiB file with bitsup,
+#                                 interrupted once (kill -9) and resumed,
+#                                 compare sha256, print PASS/FAIL
 #
 # Environment: BITS_PORT (default 8080), BITS_HOST (default 127.0.0.1),
 # APACHE2 (default /usr/sbin/apache2).
@@ -25,7 +24,7 @@ ENVFILE="$RUN/server.env"          # port/host of the running server
 MODULE="$TOP/.libs/mod_bits.so"
 APACHE2=${APACHE2:-/usr/sbin/apache2}
 MODDIR=/usr/lib/apache2/modules
-CLIENT="$TOP/scripts/bits-upload"
+CLIENT="$TOP/bitsup/bitsup"
 
 PORT=${BITS_PORT:-8080}
 HOST=${BITS_HOST:-127.0.0.1}
@@ -234,7 +233,7 @@ show_info() {
     local url
     url=$(upload_url)
     say "server running (pid $(server_pid)) on http://$(url_host "$HOST"):$PORT/"
-    say "upload URL:  ${url}<name>   e.g. scripts/bits-upload FILE ${url}"
+    say "upload URL:  ${url}<name>   e.g. bitsup/bitsup FILE ${url}"
     say "uploads in:  $(readlink -f "$RUN/htdocs")/uploads"
     say "error log:   $LOGS/error_log   (access log: $LOGS/access_log)"
     say "stop with:   make stop"
@@ -344,14 +343,23 @@ cmd_demo() {
     head -c "$size" /dev/urandom >"$src"
     want=$(sha256sum "$src" | cut -d' ' -f1)
 
-    say "uploading $size random bytes to $url$name in 200000-byte fragments,"
-    say "with one fragment sent twice and one overlapping fragment"
+    [ -x "$CLIENT" ] || die "$CLIENT is missing (run make)"
+    say "uploading $size random bytes to $url$name with bitsup in 100000-byte"
+    say "fragments at 300 kB/s, killed after a second, then run again to resume"
+    rm -f "$dest"
     set +e
-    "$CLIENT" --verbose --fragment-size 200000 --resend --overlap "$src" "$url$name"
+    "$CLIENT" --state-dir "$RUN/bitsup-state" --fragment-size 100000 --limit-rate 300k \
+        "$src" "$url$name" &
+    pid=$!
+    sleep 1
+    kill -9 "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    say "bitsup killed; running the same command again"
+    "$CLIENT" --state-dir "$RUN/bitsup-state" --fragment-size 100000 "$src" "$url$name"
     rc=$?
     set -e
     if [ "$rc" -ne 0 ]; then
-        say "bits-upload failed (exit $rc); last lines of $LOGS/error_log:"
+        say "bitsup failed (exit $rc); last lines of $LOGS/error_log:"
         tail -n 10 "$LOGS/error_log" || true
         echo "FAIL"
         return 1

@@ -29,6 +29,8 @@ SCENARIOS=(
     vhost
     # issue 9, progress records in place (t/34_progress.t)
     progress
+    # issue 11, bitsup the client (t/30_bitsup.t)
+    bitsup bitsupreply bitsupfarm bitsuptls bitsupkrb
 )
 HTPASSWD_FILE=t/state/bits-htpasswd
 CUSTOM_SESSIONS=t/state/custom-sessions
