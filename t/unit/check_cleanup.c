@@ -25,16 +25,12 @@ static const bits_sweep_policy_t policy = {
 
 static void setup(void)
 {
-    bits_test_pool_setup();
-    store = bits_test_mkdtemp(bits_test_pool);
-    ck_assert_int_eq(bits_claims_create(&claims, 4, bits_test_pool), APR_SUCCESS);
-    now = apr_time_now();
+    bits_test_store_setup(&store, &claims, &now);
 }
 
 static void teardown(void)
 {
-    bits_test_rmtree(store);
-    bits_test_pool_teardown();
+    bits_test_store_teardown(store);
 }
 
 /* A session counted under `key` (NULL: the user's key), created `age` ago,

@@ -20,16 +20,12 @@ static apr_time_t now;
 
 static void setup(void)
 {
-    bits_test_pool_setup();
-    store = bits_test_mkdtemp(bits_test_pool);
-    ck_assert_int_eq(bits_claims_create(&claims, 4, bits_test_pool), APR_SUCCESS);
-    now = apr_time_now();
+    bits_test_store_setup(&store, &claims, &now);
 }
 
 static void teardown(void)
 {
-    bits_test_rmtree(store);
-    bits_test_pool_teardown();
+    bits_test_store_teardown(store);
 }
 
 static const char *key_of(const char *user, const char *ip)

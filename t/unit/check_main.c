@@ -64,6 +64,20 @@ void bits_test_rmtree(const char *dir)
         nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+void bits_test_store_setup(const char **store, bits_claims_t **claims, apr_time_t *now)
+{
+    bits_test_pool_setup();
+    *store = bits_test_mkdtemp(bits_test_pool);
+    ck_assert_int_eq(bits_claims_create(claims, 4, bits_test_pool), APR_SUCCESS);
+    *now = apr_time_now();
+}
+
+void bits_test_store_teardown(const char *store)
+{
+    bits_test_rmtree(store);
+    bits_test_pool_teardown();
+}
+
 void bits_test_write_file(const char *path, const char *data, apr_pool_t *p)
 {
     apr_file_t *f;

@@ -6,6 +6,7 @@
 #include <check.h>
 #include <apr_pools.h>
 #include <apr_file_io.h>
+#include "bits_lock.h"
 
 TCase *bits_protocol_tcase(void);
 TCase *bits_guid_tcase(void);
@@ -32,6 +33,11 @@ void bits_test_pool_teardown(void);
 const char *bits_test_mkdtemp(apr_pool_t *p);
 /* Removes a tree without following symlinks; a missing tree is fine. */
 void bits_test_rmtree(const char *dir);
+
+/* The fixture of tests on a session store (sweep, index): a fresh pool,
+ * an empty store directory, a claim table and the time the test began. */
+void bits_test_store_setup(const char **store, bits_claims_t **claims, apr_time_t *now);
+void bits_test_store_teardown(const char *store);
 
 /* Whole-file helpers that fail the running test on error. */
 void bits_test_write_file(const char *path, const char *data, apr_pool_t *p);
