@@ -39,23 +39,7 @@ static const char *add_keyed_session(const char *owner, const char *key,
                                      bits_state_t state, apr_interval_time_t age,
                                      apr_interval_time_t idle)
 {
-    apr_pool_t *p = bits_test_pool;
-    bits_session_t s;
-
-    memset(&s, 0, sizeof s);
-    ck_assert_int_eq(bits_guid_new(s.id), APR_SUCCESS);
-    s.state = state;
-    s.owner = owner;
-    s.owner_key = key;
-    s.dest_url = "http://h/up/f";
-    s.dest_path = "/srv/up/f";
-    s.total = -1;
-    s.max_upload = -1;
-    s.created = now - age;
-    s.last_activity = now - idle;
-    ck_assert_int_eq(bits_session_create_dir(store, s.id, BITS_NO_GROUP, p), APR_SUCCESS);
-    ck_assert_int_eq(bits_session_save(&s, store, p), APR_SUCCESS);
-    return apr_pstrdup(p, s.id);
+    return bits_test_store_session(store, owner, key, state, now - age, now - idle);
 }
 
 static const char *add_session(const char *owner, bits_state_t state,

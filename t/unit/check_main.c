@@ -78,6 +78,29 @@ void bits_test_store_teardown(const char *store)
     bits_test_pool_teardown();
 }
 
+const char *bits_test_store_session(const char *store, const char *owner,
+                                    const char *key, bits_state_t state,
+                                    apr_time_t created, apr_time_t last_activity)
+{
+    apr_pool_t *p = bits_test_pool;
+    bits_session_t s;
+
+    memset(&s, 0, sizeof s);
+    ck_assert_int_eq(bits_guid_new(s.id), APR_SUCCESS);
+    s.state = state;
+    s.owner = owner;
+    s.owner_key = key;
+    s.dest_url = "http://h/up/f";
+    s.dest_path = "/srv/up/f";
+    s.total = -1;
+    s.max_upload = -1;
+    s.created = created;
+    s.last_activity = last_activity;
+    ck_assert_int_eq(bits_session_create_dir(store, s.id, BITS_NO_GROUP, p), APR_SUCCESS);
+    ck_assert_int_eq(bits_session_save(&s, store, p), APR_SUCCESS);
+    return apr_pstrdup(p, s.id);
+}
+
 void bits_test_write_file(const char *path, const char *data, apr_pool_t *p)
 {
     apr_file_t *f;

@@ -7,6 +7,7 @@
 #include <apr_pools.h>
 #include <apr_file_io.h>
 #include "bits_lock.h"
+#include "bits_session.h"
 
 TCase *bits_protocol_tcase(void);
 TCase *bits_guid_tcase(void);
@@ -38,6 +39,12 @@ void bits_test_rmtree(const char *dir);
  * an empty store directory, a claim table and the time the test began. */
 void bits_test_store_setup(const char **store, bits_claims_t **claims, apr_time_t *now);
 void bits_test_store_teardown(const char *store);
+/* A live or ended session of `owner` counted under `key` (NULL: the
+ * record's default key) in `store`, with its record and empty request
+ * file but no index entry; returns its id. */
+const char *bits_test_store_session(const char *store, const char *owner,
+                                    const char *key, bits_state_t state,
+                                    apr_time_t created, apr_time_t last_activity);
 
 /* Whole-file helpers that fail the running test on error. */
 void bits_test_write_file(const char *path, const char *data, apr_pool_t *p);
