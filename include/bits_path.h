@@ -25,4 +25,12 @@ bits_path_status_t bits_path_confine(const char *root, const char *session_root,
 /* 1 if path equals dir or lies beneath it (string prefix on a '/' boundary). */
 int bits_path_is_within(const char *dir, const char *path);
 
+/* realpath(3) into pool memory; NULL (errno set) if it cannot resolve. */
+char *bits_path_real(const char *path, apr_pool_t *p);
+
+/* `path` with the symlinks of its longest existing prefix resolved and the
+ * rest appended; NULL if even "/" cannot be resolved or a prefix cannot be
+ * examined (EACCES, ELOOP). */
+const char *bits_path_canonical(const char *path, apr_pool_t *p);
+
 #endif

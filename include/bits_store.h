@@ -36,9 +36,4 @@ int bits_store_reserved(const bits_stores_t *set, const char *path, apr_pool_t *
 /* 1 if a component of `path` is "BITS-Sessions", in any case. */
 int bits_path_names_store(const char *path);
 
-/* `path` with the symlinks of its longest existing prefix resolved and the
- * rest appended; NULL if even "/" cannot be resolved or a prefix cannot be
- * examined (EACCES, ELOOP). */
-const char *bits_path_canonical(const char *path, apr_pool_t *p);
-
 #endif

@@ -62,10 +62,32 @@ static bits_path_status_t check_components(const char *rel)
     }
 }
 
-/* realpath(3) into pool memory; NULL (errno set) if it cannot resolve. */
-static char *resolved(const char *path, apr_pool_t *p)
+char *bits_path_real(const char *path, apr_pool_t *p)
 {
     return realpath(path, apr_palloc(p, PATH_MAX));
+}
+
+const char *bits_path_canonical(const char *path, apr_pool_t *p)
+{
+    char *head = apr_pstrdup(p, path), *real, *slash;
+
+    if (path[0] != '/')
+        return NULL;
+    for (;;) {
+        if ((real = bits_path_real(*head ? head : "/", p)) != NULL) {
+            const char *rest = path + strlen(head);
+            while (*rest == '/')
+                rest++;
+            if (!*rest)
+                return real;
+            return apr_pstrcat(p, strcmp(real, "/") ? real : "", "/", rest, NULL);
+        }
+        if (errno != ENOENT && errno != ENOTDIR)
+            return NULL;
+        if (!*head || (slash = strrchr(head, '/')) == NULL)
+            return NULL;
+        *slash = '\0';
+    }
 }
 
 static const char *join(const char *dir, const char *name, apr_pool_t *p)
@@ -88,14 +110,14 @@ static bits_path_status_t resolve_destination(const char *root,
     const char *real_parent, *real_root, *real_session, *dest;
     struct stat st;
 
-    real_parent = resolved(parent, p);
+    real_parent = bits_path_real(parent, p);
     if (real_parent == NULL)
         return (errno == ENOENT || errno == ENOTDIR) ? BITS_PATH_NO_PARENT
                                                      : BITS_PATH_OUTSIDE;
-    real_root = resolved(root, p);
+    real_root = bits_path_real(root, p);
     if (real_root == NULL || !bits_path_is_within(real_root, real_parent))
         return BITS_PATH_OUTSIDE;
-    real_session = session_root ? resolved(session_root, p) : NULL;
+    real_session = session_root ? bits_path_real(session_root, p) : NULL;
     if (real_session != NULL && bits_path_is_within(real_session, real_parent))
         return BITS_PATH_RESERVED;
     if (stat(real_parent, &st) != 0 || !S_ISDIR(st.st_mode))

@@ -1,14 +1,12 @@
 /* The set of session stores of the whole configuration, and the test that
  * keeps requests and uploads out of them (see bits_store.h). */
-#include <errno.h>
-#include <limits.h>
-#include <stdlib.h>
 #include <strings.h>
 #include <apr_file_info.h>
 #include <apr_strings.h>
 #include <apr_tables.h>
 
 #include "bits_store.h"
+#include "bits_path.h"
 #include "bits_session.h"
 
 typedef struct {
@@ -76,42 +74,13 @@ void bits_stores_merge(bits_stores_t *set, const bits_stores_t *from)
         bits_stores_add(set, APR_ARRAY_IDX(from->list, i, store_t).configured);
 }
 
-/* realpath(3) into pool memory; NULL (errno set) if it cannot resolve. */
-static char *resolved(const char *path, apr_pool_t *p)
-{
-    return realpath(path, apr_palloc(p, PATH_MAX));
-}
-
-const char *bits_path_canonical(const char *path, apr_pool_t *p)
-{
-    char *head = apr_pstrdup(p, path), *real, *slash;
-
-    if (path[0] != '/')
-        return NULL;
-    for (;;) {
-        if ((real = resolved(*head ? head : "/", p)) != NULL) {
-            const char *rest = path + strlen(head);
-            while (*rest == '/')
-                rest++;
-            if (!*rest)
-                return real;
-            return apr_pstrcat(p, strcmp(real, "/") ? real : "", "/", rest, NULL);
-        }
-        if (errno != ENOENT && errno != ENOTDIR)
-            return NULL;
-        if (!*head || (slash = strrchr(head, '/')) == NULL)
-            return NULL;
-        *slash = '\0';
-    }
-}
-
 void bits_stores_canonicalise(bits_stores_t *set, apr_pool_t *p)
 {
     int i;
 
     for (i = 0; i < set->list->nelts; i++) {
         store_t *s = &APR_ARRAY_IDX(set->list, i, store_t);
-        const char *real = resolved(s->configured, p);
+        const char *real = bits_path_real(s->configured, p);
 
         s->complete = real != NULL;
         if (!real)

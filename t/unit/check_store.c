@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <apr_strings.h>
 #include "bits_store.h"
+#include "bits_path.h"
 #include "check_units.h"
 
 static const char *dir;
