@@ -1,3 +1,5 @@
+# Copyright 2026 the mod_bits authors
+# SPDX-License-Identifier: Apache-2.0 (see LICENSE)
 # mod_bits: build with apxs, unit tests with check, integration tests with
 # Apache::Test.  `make run` and `make test` install their Debian packages
 # first when run as root on a machine that lacks them.
@@ -9,41 +11,52 @@ SANITIZE  = -fsanitize=address,undefined -fno-omit-frame-pointer
 comma    := ,
 
 MODULE    = .libs/mod_bits.so
-SRCS      = mod_bits.c $(wildcard src/*.c)
-HDRS      = $(wildcard include/*.h)
-# The core without httpd (APR, and libcurl for the notifier): linked into
-# the check unit tests.
-CORE_SRCS = src/bits_protocol.c src/bits_guid.c src/bits_path.c \
-            src/bits_session.c src/bits_lock.c src/bits_fileio.c \
-            src/bits_cleanup.c src/bits_notify.c src/bits_names.c \
-            src/bits_store.c src/bits_index.c src/bits_host.c \
-            src/bits_progress.c
+# The core (src/core, include/core): APR, APR-util and libcurl only, no
+# httpd; the unit tests and fuzzers link it.  The glue (mod_bits.c,
+# src/httpd, include/httpd) is everything that speaks httpd.
+CORE_SRCS = $(wildcard src/core/*.c)
+CORE_HDRS = $(wildcard include/core/*.h)
+GLUE_SRCS = mod_bits.c $(wildcard src/httpd/*.c)
+SRCS      = $(GLUE_SRCS) $(CORE_SRCS)
+HDRS      = $(CORE_HDRS) $(wildcard include/httpd/*.h)
+CORE_CFLAGS = -Iinclude/core $$(pkg-config --cflags apr-1 apr-util-1 libcurl)
+UNIT_SRCS = $(wildcard t/unit/*.c)
 UNIT_BIN  = t/unit/check_main
 # bitsup, the BITS upload client (bitsup/, its own Makefile).
 BITSUP    = bitsup/bitsup
 PREFIX   ?= /usr/local
 
-.PHONY: all deps unit itest sanitize-itest test run stop demo bench install install-bitsup uninstall clean fuzz fuzz-build fuzz-cc
+.PHONY: all deps tree-check unit itest sanitize-itest test run stop demo bench install install-bitsup uninstall clean fuzz fuzz-build fuzz-cc
 
 all: $(MODULE) $(BITSUP)
 
 deps:
 	@scripts/install-deps.sh
 
-$(MODULE): $(SRCS) $(HDRS)
-	$(APXS) -c -I include $(addprefix -Wc$(comma),$(WARN)) -o mod_bits.la \
-	    $(SRCS) $$(pkg-config --libs libcurl)
+$(MODULE): $(SRCS) $(HDRS) src/core/.no-httpd
+	$(APXS) -c -I include/core -I include/httpd $(addprefix -Wc$(comma),$(WARN)) \
+	    -o mod_bits.la $(SRCS) $$(pkg-config --libs libcurl)
 
-$(UNIT_BIN): $(wildcard t/unit/*.c) $(CORE_SRCS) $(HDRS)
-	$(CC) $(WARN) -g $(SANITIZE) -Iinclude \
-	    $$(pkg-config --cflags check apr-1) -o $@ \
-	    $(wildcard t/unit/*.c) $(CORE_SRCS) \
-	    $$(pkg-config --libs check apr-1 libcurl)
+# The boundary, enforced: every core file compiles without httpd's headers.
+src/core/.no-httpd: $(CORE_SRCS) $(CORE_HDRS)
+	for f in $(CORE_SRCS); do \
+	    $(CC) $(WARN) -fsyntax-only $(CORE_CFLAGS) $$f || exit 1; done
+	touch $@
+
+$(UNIT_BIN): $(UNIT_SRCS) $(CORE_SRCS) $(CORE_HDRS)
+	$(CC) $(WARN) -g $(SANITIZE) $(CORE_CFLAGS) $$(pkg-config --cflags check) \
+	    -o $@ $(UNIT_SRCS) $(CORE_SRCS) $$(pkg-config --libs check apr-1 libcurl)
 
 $(BITSUP): $(wildcard bitsup/*.c) bitsup/bitsup.h bitsup/Makefile
 	$(MAKE) -C bitsup
 
-unit: $(UNIT_BIN)
+# The tree's own rules: calls between source files go one way, the core
+# below the glue; every source file carries its licence line.
+tree-check:
+	scripts/check-layers.sh $(APXS)
+	scripts/check-headers.sh
+
+unit: $(UNIT_BIN) tree-check
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	    ./$(UNIT_BIN)
 	$(MAKE) -C bitsup check
@@ -75,7 +88,7 @@ SAN_RT   = $(shell $(CC) -print-file-name=libasan.so):$(shell $(CC) -print-file-
 sanitize-itest:
 	rm -rf $(ASAN_DIR) && mkdir -m 755 $(ASAN_DIR)
 	git ls-files -z | xargs -0 tar -cf - | tar -C $(ASAN_DIR) -xf -
-	cd $(ASAN_DIR) && $(APXS) -c -I include $(addprefix -Wc$(comma),$(WARN) $(SANITIZE)) \
+	cd $(ASAN_DIR) && $(APXS) -c -I include/core -I include/httpd $(addprefix -Wc$(comma),$(WARN) $(SANITIZE)) \
 	    -Wl,-fsanitize=address,undefined -o mod_bits.la $(SRCS) $$(pkg-config --libs libcurl)
 	cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=0:log_path=$(ASAN_DIR)/asan \
 	    UBSAN_OPTIONS=print_stacktrace=1:log_path=$(ASAN_DIR)/ubsan \
@@ -95,7 +108,7 @@ FUZZ_FLAGS    = -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
 FUZZ_DIR      = t/fuzz/bin
 FUZZ_TARGETS  = $(patsubst t/fuzz/%.c,$(FUZZ_DIR)/%,$(wildcard t/fuzz/fuzz_*.c))
 FUZZ_BINS     = $(filter-out $(FUZZ_DIR)/fuzz_common,$(FUZZ_TARGETS))
-FUZZ_OBJS     = $(patsubst src/%.c,$(FUZZ_DIR)/%.o,$(CORE_SRCS)) $(FUZZ_DIR)/fuzz_common.o
+FUZZ_OBJS     = $(patsubst src/core/%.c,$(FUZZ_DIR)/%.o,$(CORE_SRCS)) $(FUZZ_DIR)/fuzz_common.o
 
 # clang and its libFuzzer runtime (clang, libclang-rt-14-dev: `make deps`).
 fuzz-cc:
@@ -106,10 +119,10 @@ fuzz-cc:
 
 $(FUZZ_OBJS) $(FUZZ_BINS): | fuzz-cc
 
-FUZZ_COMPILE  = $(FUZZ_CC) $(WARN) $(FUZZ_FLAGS) -Iinclude $$(pkg-config --cflags apr-1 libcurl)
+FUZZ_COMPILE  = $(FUZZ_CC) $(WARN) $(FUZZ_FLAGS) $(CORE_CFLAGS)
 
 # The core and the shared helpers: compiled once, instrumented for coverage.
-$(FUZZ_DIR)/%.o: src/%.c $(HDRS)
+$(FUZZ_DIR)/%.o: src/core/%.c $(CORE_HDRS)
 	@mkdir -p $(FUZZ_DIR)
 	$(FUZZ_COMPILE) -fsanitize=fuzzer-no-link -c -o $@ $<
 
@@ -117,7 +130,7 @@ $(FUZZ_DIR)/fuzz_common.o: t/fuzz/fuzz_common.c t/fuzz/fuzz_common.h
 	@mkdir -p $(FUZZ_DIR)
 	$(FUZZ_COMPILE) -fsanitize=fuzzer-no-link -c -o $@ $<
 
-$(FUZZ_DIR)/fuzz_%: t/fuzz/fuzz_%.c t/fuzz/fuzz_common.h $(HDRS) $(FUZZ_OBJS)
+$(FUZZ_DIR)/fuzz_%: t/fuzz/fuzz_%.c t/fuzz/fuzz_common.h $(CORE_HDRS) $(FUZZ_OBJS)
 	$(FUZZ_COMPILE) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS) $$(pkg-config --libs apr-1 libcurl)
 
 .SECONDARY: $(FUZZ_OBJS)
@@ -155,6 +168,7 @@ install-bitsup: $(BITSUP)
 
 clean:
 	$(MAKE) -C bitsup clean
-	rm -rf .libs src/.libs *.la *.lo *.slo *.o src/*.lo src/*.slo src/*.o \
+	rm -rf .libs src/*/.libs *.la *.lo *.slo *.o src/*/*.lo src/*/*.slo src/*/*.o \
+	    src/core/.no-httpd \
 	    $(UNIT_BIN) run/ t/fuzz/bin t/fuzz/work
 	-t/run-itest.sh clean

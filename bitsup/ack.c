@@ -1,3 +1,5 @@
+/* Copyright 2026 the mod_bits authors
+ * SPDX-License-Identifier: Apache-2.0 (see LICENSE) */
 /* Parsing of Acks (spec §2.2, §3) and the client's classification of
  * failures (spec §8.2, §11.7).  Follows the protocol rather than mod_bits'
  * habits: header names case-insensitive, any status line reason. */

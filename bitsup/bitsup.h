@@ -1,3 +1,5 @@
+/* Copyright 2026 the mod_bits authors
+ * SPDX-License-Identifier: Apache-2.0 (see LICENSE) */
 /* bitsup: a BITS upload client (BITS 1.5 Upload Protocol, MC-BUP) for Linux.
  * Declarations shared by the modules of the client; each .c file has one job
  * (options, HTTP transport, Ack parsing, state file, output, upload loop,

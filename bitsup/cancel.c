@@ -1,3 +1,5 @@
+/* Copyright 2026 the mod_bits authors
+ * SPDX-License-Identifier: Apache-2.0 (see LICENSE) */
 /* bitsup --cancel URL SESSION: Cancel-Session (spec §4.5).  Retried like
  * Windows on 5xx without BG_E_SESSION_NOT_FOUND; an unknown session is not
  * a reason to upload anything. */

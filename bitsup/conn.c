@@ -1,3 +1,5 @@
+/* Copyright 2026 the mod_bits authors
+ * SPDX-License-Identifier: Apache-2.0 (see LICENSE) */
 /* One packet at a time to the server: transient failures (spec §11.7) are
  * retried with backoff here, so callers only see answers to judge; the
  * BITS-Host-Id pinning and its fallback timer live here too (spec §10). */

@@ -1,3 +1,5 @@
+/* Copyright 2026 the mod_bits authors
+ * SPDX-License-Identifier: Apache-2.0 (see LICENSE) */
 /* The HTTP transport: one libcurl easy handle reused for every packet, so
  * that the keep-alive connection (and connection-bound Negotiate
  * authentication) carries the whole session as with Windows (spec §2.1).

@@ -1,3 +1,5 @@
+/* Copyright 2026 the mod_bits authors
+ * SPDX-License-Identifier: Apache-2.0 (see LICENSE) */
 /* bitsup: command line, credentials, dispatch.  See bitsup.1. */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,3 +1,5 @@
+/* Copyright 2026 the mod_bits authors
+ * SPDX-License-Identifier: Apache-2.0 (see LICENSE) */
 /* Download of the upload-reply (spec §12.2) to -o FILE, before
  * Close-Session (the server deletes the reply then).  Bytes go to
  * FILE.part; an interrupted download continues with a Range request, and a

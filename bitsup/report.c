@@ -1,3 +1,5 @@
+/* Copyright 2026 the mod_bits authors
+ * SPDX-License-Identifier: Apache-2.0 (see LICENSE) */
 /* What the user sees.  Messages and progress go to stderr, results to
  * stdout: with a terminal a progress bar with rate and ETA, otherwise one
  * line per fragment; -q keeps only errors; --json replaces the result lines

@@ -1,3 +1,5 @@
+/* Copyright 2026 the mod_bits authors
+ * SPDX-License-Identifier: Apache-2.0 (see LICENSE) */
 /* Exponential backoff for transient failures (spec §8, §11.7), bounded by
  * the give-up time: the clock runs from the first failure after the last
  * success, like the Windows job's no-progress timeout. */

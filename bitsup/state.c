@@ -1,3 +1,5 @@
+/* Copyright 2026 the mod_bits authors
+ * SPDX-License-Identifier: Apache-2.0 (see LICENSE) */
 /* The state file: what a re-run of the same command needs to continue the
  * same session (spec §7.5: the server's BITS-Received-Content-Range is the
  * truth, so only the session, its host pinning and a hint of the offset are

@@ -1,3 +1,5 @@
+/* Copyright 2026 the mod_bits authors
+ * SPDX-License-Identifier: Apache-2.0 (see LICENSE) */
 /* The upload job: Ping, Create-Session, Fragments, (reply download),
  * Close-Session (spec §1.3, §4), resuming a session remembered in the state
  * file.  The server's BITS-Received-Content-Range after every 200 and 416

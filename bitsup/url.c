@@ -1,3 +1,5 @@
+/* Copyright 2026 the mod_bits authors
+ * SPDX-License-Identifier: Apache-2.0 (see LICENSE) */
 /* URL helpers on top of libcurl's URL API: validation, the destination
  * name for a URL ending in '/', host replacement for BITS-Host-Id (§10) and
  * resolution of a relative BITS-Reply-URL (§12.1). */

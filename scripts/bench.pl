@@ -1,4 +1,6 @@
 #!/usr/bin/perl
+# Copyright 2026 the mod_bits authors
+# SPDX-License-Identifier: Apache-2.0 (see LICENSE)
 # make bench: upload throughput of mod_bits against mod_dav's ranged PUT of
 # the same bytes in the same fragments, on one private httpd, in one run.
 # mod_dav writes each range and answers; mod_bits also locks the session,

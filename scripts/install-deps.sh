@@ -1,4 +1,6 @@
 #!/bin/bash
+# Copyright 2026 the mod_bits authors
+# SPDX-License-Identifier: Apache-2.0 (see LICENSE)
 # Installs the Debian packages needed to build, run and test mod_bits.
 # Runs on every `make test` / `make run`: when nothing is missing it prints
 # nothing and exits 0 at once.  As root it installs what is missing with

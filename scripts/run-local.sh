@@ -1,4 +1,6 @@
 #!/bin/bash
+# Copyright 2026 the mod_bits authors
+# SPDX-License-Identifier: Apache-2.0 (see LICENSE)
 # Runs mod_bits (from this checkout's .libs/mod_bits.so) in a private
 # Apache httpd on 127.0.0.1:8080, out of run/ in the checkout.
 #

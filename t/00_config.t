@@ -1,3 +1,5 @@
+# Copyright 2026 the mod_bits authors
+# SPDX-License-Identifier: Apache-2.0 (see LICENSE)
 # Invalid directive values must make the configuration fail to load
 # (apache2 -t on a tiny stand-alone configuration that loads the module).
 use strict;

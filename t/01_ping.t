@@ -1,3 +1,5 @@
+# Copyright 2026 the mod_bits authors
+# SPDX-License-Identifier: Apache-2.0 (see LICENSE)
 # §7.1 dispatch and common validation, §7.2 Ping, §2.2 Ack shape,
 # error-table rows 4 (packet type), 5 (Content-Length / chunked),
 # 6 (body on Ping), 7 (header value > 4 KB); GET/HEAD left to Apache;

@@ -1,3 +1,5 @@
+# Copyright 2026 the mod_bits authors
+# SPDX-License-Identifier: Apache-2.0 (see LICENSE)
 # §7.3 Create-Session, §5 negotiation, §6 session store layout;
 # error-table rows 3 (exists, no overwrite), 6 (body on Create),
 # 8 (protocols), 9 (directory), 10 (BITS-Sessions), 11 (parent missing).

@@ -1,3 +1,5 @@
+# Copyright 2026 the mod_bits authors
+# SPDX-License-Identifier: Apache-2.0 (see LICENSE)
 # §7.4 Fragment and §7.5 offset rules, §7.7 publishing (type 0);
 # error-table rows 5 (chunked / no Content-Length), 12 (missing id),
 # 13 (unknown / foreign-path id), 14 (bad Content-Range), 15 (total

@@ -1,3 +1,5 @@
+# Copyright 2026 the mod_bits authors
+# SPDX-License-Identifier: Apache-2.0 (see LICENSE)
 # §7.6 Close-Session, §7.8 Cancel-Session, §8.3 tombstones;
 # error-table rows 6 (body on Close/Cancel), 12 (missing id),
 # 13 (unknown id), 23 (request entity vanished before Close publishes).

@@ -1,3 +1,5 @@
+# Copyright 2026 the mod_bits authors
+# SPDX-License-Identifier: Apache-2.0 (see LICENSE)
 # Error-table rows 18 (total > BITSMaximumUploadSize -> 500 0x80200020)
 # and 19 (fragment > LimitRequestBody -> 413 0x8019019D, before reading).
 # Scenario: BITSMaximumUploadSize 100000, LimitRequestBody 65536.

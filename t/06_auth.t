@@ -1,3 +1,5 @@
+# Copyright 2026 the mod_bits authors
+# SPDX-License-Identifier: Apache-2.0 (see LICENSE)
 # §15 sessions belong to the authenticated user; 401 challenges stay plain
 # HTTP; Apache's own 403s on a BITS location are given Ack shape
 # (error-table row 2); foreign sessions are unknown (row 13).

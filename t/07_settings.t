@@ -1,3 +1,5 @@
+# Copyright 2026 the mod_bits authors
+# SPDX-License-Identifier: Apache-2.0 (see LICENSE)
 # Directive behaviour: BITSUploadEnabled Off (row 1, 501), BITSHostId /
 # BITSHostIdFallbackTimeout (§10), BITSAllowOverwrites On, inheritance
 # into subdirectories, a <Location>-configured location, a configured

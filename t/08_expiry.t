@@ -1,3 +1,5 @@
+# Copyright 2026 the mod_bits authors
+# SPDX-License-Identifier: Apache-2.0 (see LICENSE)
 # Session expiry (BITSSessionTimeout 2): no activity for the timeout ->
 # 500 0x8020001F (row 13); activity restarts the timer; an expired
 # session is never published.

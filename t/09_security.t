@@ -1,3 +1,5 @@
+# Copyright 2026 the mod_bits authors
+# SPDX-License-Identifier: Apache-2.0 (see LICENSE)
 # Hostile input: path-like session ids, URL escapes (encoded and
 # double-encoded dots, backslashes, control characters, %2f), symlinks
 # (out of the location, as the destination, planted in a session

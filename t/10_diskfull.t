@@ -1,3 +1,5 @@
+# Copyright 2026 the mod_bits authors
+# SPDX-License-Identifier: Apache-2.0 (see LICENSE)
 # Error-table row 20: out of disk space -> 500 0x80070070 (ERROR_DISK_FULL),
 # earlier bytes kept, the upload resumes once space returns; also on
 # Create-Session.  A 1 MiB tmpfs is mounted on the BITS directory (its

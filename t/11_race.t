@@ -1,3 +1,5 @@
+# Copyright 2026 the mod_bits authors
+# SPDX-License-Identifier: Apache-2.0 (see LICENSE)
 # Racing requests on one session from parallel processes (§16 item 4,
 # §7.4 steps 7-8): 8 processes send overlapping and identical fragments
 # of one session at once; every Ack must be consistent, the result

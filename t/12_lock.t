@@ -1,3 +1,5 @@
+# Copyright 2026 the mod_bits authors
+# SPDX-License-Identifier: Apache-2.0 (see LICENSE)
 # Error-table row 22: a request that finds its session busy for longer
 # than BITSLockTimeout (1 s here) gets 503 0x801901F7; other sessions are
 # not blocked; the holder finishes normally.

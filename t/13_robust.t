@@ -1,3 +1,5 @@
+# Copyright 2026 the mod_bits authors
+# SPDX-License-Identifier: Apache-2.0 (see LICENSE)
 # Robustness (§7.4 step 8, §16 item 5): a client disconnecting
 # mid-fragment, `kill -9` of the httpd children while a fragment streams
 # in, and a full server restart mid-upload.  received never covers bytes

@@ -1,3 +1,5 @@
+# Copyright 2026 the mod_bits authors
+# SPDX-License-Identifier: Apache-2.0 (see LICENSE)
 # §7.7 publishing when the session directory and the destination are on
 # different file systems (rename(2) fails with EXDEV): the module must
 # copy to a temporary name in the destination directory and rename.

@@ -1,3 +1,5 @@
+# Copyright 2026 the mod_bits authors
+# SPDX-License-Identifier: Apache-2.0 (see LICENSE)
 # Issue #3, notification type 1 (by reference), spec §11.3, §11.5, §12:
 # the application gets the paths of the request and response files, writes
 # its reply into the response file, and the client downloads that reply

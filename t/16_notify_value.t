@@ -1,3 +1,5 @@
+# Copyright 2026 the mod_bits authors
+# SPDX-License-Identifier: Apache-2.0 (see LICENSE)
 # Issue #3, notification type 2 (by value), spec §11.4, §11.5, §12: the
 # upload is the POST body, the response body is the reply; also
 # BITS-Copy-File-To-Destination, BITS-Static-Response-URL, non-200 2xx,

@@ -1,3 +1,5 @@
+# Copyright 2026 the mod_bits authors
+# SPDX-License-Identifier: Apache-2.0 (see LICENSE)
 # Issue #3, the notification URL (spec §11.2): relative URLs resolved
 # against the upload URL (RFC 3986), the upload's query string appended
 # ('?' or '&'); and the directives' values checked at configuration time.

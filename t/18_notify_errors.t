@@ -1,3 +1,5 @@
+# Copyright 2026 the mod_bits authors
+# SPDX-License-Identifier: Apache-2.0 (see LICENSE)
 # Issue #3, application errors (spec §7.4 step 10, §9 rows 24-28, §11.7):
 # the application's status becomes the Ack status with 0x80190000+S and
 # context 0x7; 403 is cached (REFUSED, never posted again); other failures

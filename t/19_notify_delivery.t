@@ -1,3 +1,5 @@
+# Copyright 2026 the mod_bits authors
+# SPDX-License-Identifier: Apache-2.0 (see LICENSE)
 # Issue #3, delivery semantics (spec §7.4 steps 5/10, §8.1, §11.1, §14):
 # the outcome is durable before the Ack, so a final fragment resent after a
 # lost Ack and a resent Close-Session are answered from the record (same

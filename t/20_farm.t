@@ -1,3 +1,5 @@
+# Copyright 2026 the mod_bits authors
+# SPDX-License-Identifier: Apache-2.0 (see LICENSE)
 # Web farm with a shared session store (spec §10, "the preferred mod_bits
 # deployment"): a second, independent httpd ("node 2") serves the same
 # directory and store.  Any node continues any session; fragments racing

@@ -1,3 +1,5 @@
+# Copyright 2026 the mod_bits authors
+# SPDX-License-Identifier: Apache-2.0 (see LICENSE)
 # Issue 6 items 1, 4, 9 and 11: the client never chooses where the server
 # connects, and never puts a byte into a URL that breaks it.
 #   1  a Host header or an absolute-form request line naming 127.0.0.2

@@ -1,3 +1,5 @@
+# Copyright 2026 the mod_bits authors
+# SPDX-License-Identifier: Apache-2.0 (see LICENSE)
 # Issue #6, items 6 and 7: the application path must not be a lever for
 # unbounded work.
 #   6a  a session whose notification failed waits (BITSNotificationRetryDelay,

@@ -1,3 +1,5 @@
+# Copyright 2026 the mod_bits authors
+# SPDX-License-Identifier: Apache-2.0 (see LICENSE)
 # Issue 6, items 2 and 10: names a client may not upload (Apache's and
 # PHP's configuration files, every AccessFileName name, the module's own
 # staging names), destinations httpd would execute (handlers mapped by

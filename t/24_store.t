@@ -1,3 +1,5 @@
+# Copyright 2026 the mod_bits authors
+# SPDX-License-Identifier: Apache-2.0 (see LICENSE)
 # Issue 6 items 3 and 4: no URL of the server serves a session store, and
 # no BITS_POST writes into one.
 #   item 3: a BITSSessionDirectory inside a served tree, reached through its

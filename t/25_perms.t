@@ -1,3 +1,5 @@
+# Copyright 2026 the mod_bits authors
+# SPDX-License-Identifier: Apache-2.0 (see LICENSE)
 # Issue 6 item 12: the session store is private to the server user
 # (directories 0700, files 0600), published files get BITSPublishedFileMode
 # (default 0644 less the umask), and with BITSSessionGroup the group may

@@ -1,3 +1,5 @@
+# Copyright 2026 the mod_bits authors
+# SPDX-License-Identifier: Apache-2.0 (see LICENSE)
 # Issue 6 item 5, session flooding: BITSNumberOfSessionsLimit is enforced at
 # Create-Session, per owner (the user, or for anonymous uploads the client
 # address), with the retryable answer (503, 0x801901F7, context 0x5, no

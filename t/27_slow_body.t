@@ -1,3 +1,5 @@
+# Copyright 2026 the mod_bits authors
+# SPDX-License-Identifier: Apache-2.0 (see LICENSE)
 # Slow and broken bodies (issue 6 item 8).  A body read that fails or times
 # out is transient for the client: 408 0x80190198 with the N really held,
 # never the fatal 400, and the session lock is free at once.  A private

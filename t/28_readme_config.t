@@ -1,3 +1,5 @@
+# Copyright 2026 the mod_bits authors
+# SPDX-License-Identifier: Apache-2.0 (see LICENSE)
 # Every ```apache block of the README is a configuration an operator may
 # paste: each must pass `httpd -t` with the modules it needs (issue 6: the
 # hardened example of "Security"; issue 10: every block).  Paths under

@@ -1,3 +1,5 @@
+# Copyright 2026 the mod_bits authors
+# SPDX-License-Identifier: Apache-2.0 (see LICENSE)
 # BITS per virtual host (issue 7).  A private httpd (t/lib/BitsTest/Node.pm)
 # with four name-based vhosts on one 127.0.0.1 port:
 #   a.test  BITSUploadEnabled On at vhost level: uploads land in its

@@ -1,3 +1,5 @@
+# Copyright 2026 the mod_bits authors
+# SPDX-License-Identifier: Apache-2.0 (see LICENSE)
 # Issue 11: bitsup, the BITS upload client, against the test server:
 # plain uploads (0 bytes, 1 byte, several MB, a UTF-8 name), the wire shape
 # of its packets, resume after bitsup is killed and after the server is

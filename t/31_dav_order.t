@@ -1,3 +1,5 @@
+# Copyright 2026 the mod_bits authors
+# SPDX-License-Identifier: Apache-2.0 (see LICENSE)
 # mod_dav and mod_bits on one directory (issue 10): mod_dav's fixup claims
 # every method but GET and POST on a DAV On location, and Debian loads
 # mods-enabled/*.load alphabetically, so `a2enmod bits dav_fs` loads

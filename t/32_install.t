@@ -1,3 +1,5 @@
+# Copyright 2026 the mod_bits authors
+# SPDX-License-Identifier: Apache-2.0 (see LICENSE)
 # `make install` / `make uninstall` with DESTDIR (issue 10): the module and
 # the a2enmod files land where Debian's apache2 expects them, without
 # libtool's "dlname not found", the staged bits.load + bits.conf pass

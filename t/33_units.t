@@ -1,3 +1,5 @@
+# Copyright 2026 the mod_bits authors
+# SPDX-License-Identifier: Apache-2.0 (see LICENSE)
 # Sizes and durations as operators write them (issue 10): 10G, 512M, 14d,
 # 12h, 30m on every size and duration directive; anything else stops the
 # configuration with a message naming the directive and the forms it takes.

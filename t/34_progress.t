@@ -1,3 +1,5 @@
+# Copyright 2026 the mod_bits authors
+# SPDX-License-Identifier: Apache-2.0 (see LICENSE)
 # Issue 9: mid-upload progress is written in place into
 # Requests/<ID>/progress (two CRC-checked slots), never by replacing the
 # state file; a damaged slot falls back to the other one, two damaged slots

@@ -1,3 +1,5 @@
+# Copyright 2026 the mod_bits authors
+# SPDX-License-Identifier: Apache-2.0 (see LICENSE)
 # Issue 11: bitsup --negotiate against a Kerberos-protected location, the
 # way Windows domain clients authenticate: a test MIT KDC on 127.0.0.1
 # (realm BITSUP.TEST, its own krb5.conf, database and keytab under

@@ -1,4 +1,6 @@
 #!/bin/bash
+# Copyright 2026 the mod_bits authors
+# SPDX-License-Identifier: Apache-2.0 (see LICENSE)
 # Runs the Apache::Test integration suite of mod_bits (called by `make itest`
 # as `t/run-itest.sh <apxs> [t/NN_name.t ...]`, and by `make clean` as `t/run-itest.sh clean`).
 #

@@ -1,3 +1,5 @@
+/* Copyright 2026 the mod_bits authors
+ * SPDX-License-Identifier: Apache-2.0 (see LICENSE) */
 /* Unit tests of bitsup's pure parts: Ack parsing, the transient/fatal
  * classification of spec §11.7, URL helpers, the state file.  Built with
  * ASan/UBSan by `make -C bitsup check` (run by the top-level `make unit`). */

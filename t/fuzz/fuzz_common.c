@@ -1,3 +1,5 @@
+/* Copyright 2026 the mod_bits authors
+ * SPDX-License-Identifier: Apache-2.0 (see LICENSE) */
 /* Shared plumbing of the libFuzzer targets; see fuzz_common.h. */
 #include <stdarg.h>
 #include <stdio.h>

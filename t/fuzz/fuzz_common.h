@@ -1,3 +1,5 @@
+/* Copyright 2026 the mod_bits authors
+ * SPDX-License-Identifier: Apache-2.0 (see LICENSE) */
 /* Shared plumbing of the libFuzzer targets (`make fuzz`): an APR pool per
  * input, exact-size C strings (so ASan sees any over-read), NUL-separated
  * fields, and FUZZ_CHECK, which aborts so libFuzzer reports a violated

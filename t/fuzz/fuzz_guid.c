@@ -1,3 +1,5 @@
+/* Copyright 2026 the mod_bits authors
+ * SPDX-License-Identifier: Apache-2.0 (see LICENSE) */
 /* Session ids from BITS-Session-Id and from paths (bits_guid_canonical).
  * Input: the id as the client sent it.
  * Properties: an accepted id is the {8-4-4-4-12} form, 38 characters, and

@@ -1,3 +1,5 @@
+/* Copyright 2026 the mod_bits authors
+ * SPDX-License-Identifier: Apache-2.0 (see LICENSE) */
 /* The notification URL (bits_notify_url): the configured reference
  * resolved against the upload's URL, plus the client's query string.
  * Input: "ref NUL dest_url", the destination as httpd lets a client shape

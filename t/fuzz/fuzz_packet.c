@@ -1,3 +1,5 @@
+/* Copyright 2026 the mod_bits authors
+ * SPDX-License-Identifier: Apache-2.0 (see LICENSE) */
 /* Header values of every packet: BITS-Packet-Type (bits_packet_parse),
  * Content-Length (bits_parse_length) and BITS-Supported-Protocols
  * (bits_protocol_negotiate).  Input: one header value.

@@ -1,3 +1,5 @@
+/* Copyright 2026 the mod_bits authors
+ * SPDX-License-Identifier: Apache-2.0 (see LICENSE) */
 /* Path confinement (bits_path_confine, bits_path_is_within) against a
  * scratch tree made once under /tmp: an upload root with subdirectories, a
  * session store, a file, and symlinks that lead out of the root, into the

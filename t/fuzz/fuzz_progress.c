@@ -1,3 +1,5 @@
+/* Copyright 2026 the mod_bits authors
+ * SPDX-License-Identifier: Apache-2.0 (see LICENSE) */
 /* The progress record (bits_progress_pick / _decode): two 512-byte slots
  * read back from Requests/<ID>/progress, which a crash may have torn and a
  * local attacker may have planted.  Input: the file's bytes (any length).

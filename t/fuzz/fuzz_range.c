@@ -1,3 +1,5 @@
+/* Copyright 2026 the mod_bits authors
+ * SPDX-License-Identifier: Apache-2.0 (see LICENSE) */
 /* Content-Range of a Fragment (bits_range_parse) and what the handler does
  * with it (bits_fragment_plan).  Input: the header value, then optionally
  * NUL and the bytes already held as a decimal number.

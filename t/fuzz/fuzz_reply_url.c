@@ -1,3 +1,5 @@
+/* Copyright 2026 the mod_bits authors
+ * SPDX-License-Identifier: Apache-2.0 (see LICENSE) */
 /* The reply URL the client is given (bits_reply_url): next to the
  * destination, on BITSHostId if set.  Input: "dest_url NUL id NUL host".
  * The destination is one httpd lets a client shape (see fuzz_dest_url;

@@ -1,3 +1,5 @@
+/* Copyright 2026 the mod_bits authors
+ * SPDX-License-Identifier: Apache-2.0 (see LICENSE) */
 /* The session record (bits_session_serialize / bits_session_parse).
  * Each input is used twice:
  *  - as a state file: if it parses, serialising the record and parsing that

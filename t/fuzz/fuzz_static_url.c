@@ -1,3 +1,5 @@
+/* Copyright 2026 the mod_bits authors
+ * SPDX-License-Identifier: Apache-2.0 (see LICENSE) */
 /* A reply URL the application names (BITS-Static-Response-URL), checked by
  * bits_notify_static_url_ok before it is stored and sent to the client in
  * BITS-Reply-URL.  Input: the header value.

@@ -1,4 +1,6 @@
 #!/bin/bash
+# Copyright 2026 the mod_bits authors
+# SPDX-License-Identifier: Apache-2.0 (see LICENSE)
 # Runs each libFuzzer target given for FUZZ_SECONDS (default 60) on a
 # working copy of its committed seed corpus under t/fuzz/work/, so the
 # committed corpus only grows when someone copies an input into it.

@@ -1,3 +1,5 @@
+/* Copyright 2026 the mod_bits authors
+ * SPDX-License-Identifier: Apache-2.0 (see LICENSE) */
 /* bits_cleanup.c: the store sweep (expiry, tombstones, debris, per-user
  * limit) and the once-per-interval claim. */
 #include <string.h>

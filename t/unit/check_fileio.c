@@ -1,3 +1,5 @@
+/* Copyright 2026 the mod_bits authors
+ * SPDX-License-Identifier: Apache-2.0 (see LICENSE) */
 /* bits_fileio.c: no-follow opens, atomic replacement, truncation and the
  * exactly-once publish of a finished upload (§7.7). */
 #include <errno.h>

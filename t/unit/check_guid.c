@@ -1,3 +1,5 @@
+/* Copyright 2026 the mod_bits authors
+ * SPDX-License-Identifier: Apache-2.0 (see LICENSE) */
 /* bits_guid.c: random session ids and their strict validation (§3.2). */
 #include <stdlib.h>
 #include <string.h>

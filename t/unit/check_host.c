@@ -1,3 +1,5 @@
+/* Copyright 2026 the mod_bits authors
+ * SPDX-License-Identifier: Apache-2.0 (see LICENSE) */
 /* bits_host.c: whether a BITSHostId is a name of its virtual host (issue 7). */
 #include <string.h>
 #include <apr_tables.h>

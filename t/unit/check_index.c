@@ -1,3 +1,5 @@
+/* Copyright 2026 the mod_bits authors
+ * SPDX-License-Identifier: Apache-2.0 (see LICENSE) */
 /* bits_index.c: owner keys, the per-owner entries, counting (raw and
  * checked against the records), the owner lock, listing, repair; and how
  * the session record and its tombstone keep the index. */
@@ -407,7 +409,7 @@ START_TEST(old_records_get_a_default_key)
 }
 END_TEST
 
-START_TEST(tombstone_removes_the_entry)
+START_TEST(retire_removes_the_entry)
 {
     apr_pool_t *p = bits_test_pool;
     const char *k = "user-a";
@@ -415,7 +417,7 @@ START_TEST(tombstone_removes_the_entry)
     bits_session_t s;
 
     ck_assert_int_eq(bits_session_load(&s, store, id, p), APR_SUCCESS);
-    ck_assert_int_eq(bits_session_tombstone(&s, store, BITS_STATE_CLOSED, p), APR_SUCCESS);
+    ck_assert_int_eq(bits_index_retire(&s, store, BITS_STATE_CLOSED, p), APR_SUCCESS);
     ck_assert(!bits_index_has(store, k, id, p));
     ck_assert_int_eq(bits_index_count(store, k, 0, p), 0);
 }
@@ -443,6 +445,6 @@ TCase *bits_index_tcase(void)
     tcase_add_test(tc, repair_leaves_a_busy_empty_owner);
     tcase_add_test(tc, record_keeps_the_owner_key);
     tcase_add_test(tc, old_records_get_a_default_key);
-    tcase_add_test(tc, tombstone_removes_the_entry);
+    tcase_add_test(tc, retire_removes_the_entry);
     return tc;
 }

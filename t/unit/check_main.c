@@ -1,3 +1,5 @@
+/* Copyright 2026 the mod_bits authors
+ * SPDX-License-Identifier: Apache-2.0 (see LICENSE) */
 /* Runner of the unit tests: one suite from the per-area TCases (mod_md
  * style).  Prints check's "100%: Checks: N, Failures: 0, Errors: 0". */
 #include <errno.h>

@@ -1,3 +1,5 @@
+/* Copyright 2026 the mod_bits authors
+ * SPDX-License-Identifier: Apache-2.0 (see LICENSE) */
 /* bits_notify.c: notification URL resolution (§11.2), the reply URL
  * (§12.1), static reply URLs and the Acks for failed notifications (§9
  * rows 24-28). */

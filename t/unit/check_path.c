@@ -1,3 +1,5 @@
+/* Copyright 2026 the mod_bits authors
+ * SPDX-License-Identifier: Apache-2.0 (see LICENSE) */
 /* bits_path.c: confining destinations to the upload directory (§7.3). */
 #include <stdarg.h>
 #include <string.h>

@@ -1,3 +1,5 @@
+/* Copyright 2026 the mod_bits authors
+ * SPDX-License-Identifier: Apache-2.0 (see LICENSE) */
 /* bits_progress.c and the progress record in the store (bits_session.c):
  * slots, torn writes, generations, and what a load takes from them. */
 #include <string.h>

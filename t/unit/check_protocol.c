@@ -1,3 +1,5 @@
+/* Copyright 2026 the mod_bits authors
+ * SPDX-License-Identifier: Apache-2.0 (see LICENSE) */
 /* bits_protocol.c: packet names, byte counts, Content-Range, fragment
  * arithmetic, negotiation and error codes (spec §2.1, §3.4, §5, §7.4, §9). */
 #include <errno.h>

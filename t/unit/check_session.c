@@ -1,5 +1,7 @@
+/* Copyright 2026 the mod_bits authors
+ * SPDX-License-Identifier: Apache-2.0 (see LICENSE) */
 /* bits_session.c: the session record, its text form and its store
- * (§6.2, §8.3).  Written against include/bits_session.h only: the tests
+ * (§6.2, §8.3).  Written against include/core/bits_session.h only: the tests
  * locate fields in the text by their values, not by key names. */
 #include <string.h>
 #include <sys/stat.h>

@@ -1,3 +1,5 @@
+/* Copyright 2026 the mod_bits authors
+ * SPDX-License-Identifier: Apache-2.0 (see LICENSE) */
 /* bits_store.c: the set of configured session stores and the test that
  * keeps requests and uploads out of every store (issue 6 items 3, 4). */
 #include <string.h>

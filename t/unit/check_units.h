@@ -1,3 +1,5 @@
+/* Copyright 2026 the mod_bits authors
+ * SPDX-License-Identifier: Apache-2.0 (see LICENSE) */
 /* Unit tests of the APR-only core: one TCase per area, gathered into one
  * suite by check_main.c, plus the few helpers the areas share. */
 #ifndef CHECK_UNITS_H

@@ -1,3 +1,5 @@
+# Copyright 2026 the mod_bits authors
+# SPDX-License-Identifier: Apache-2.0 (see LICENSE)
 package BitsTest::Backend;
 # A real, scriptable server application for the notification tests of
 # issue #3 (spec §11, §12, §14), out of process: an HTTP::Daemon forked by
@@ -11,7 +13,7 @@ package BitsTest::Backend;
 #   18794  t/18_notify_errors.t    (timeout, BITSNotificationTimeout 2)
 #   18795  t/18_notify_errors.t    (down, then up)
 #   18796  t/19_notify_delivery.t  (retries, races, kill -9)
-#   18797  t/15_reply_access.t     (reply owner, reply after Close/Cancel)
+#   18797  t/37_reply_access.t     (reply owner, reply after Close/Cancel)
 #   18802  t/22_app_limits.t       (notification backoff, reply limit)
 #   18803  t/22_app_limits.t       (BITSMaxConcurrentNotifications, own httpd)
 #   18810  t/29_vhost.t            (vhost a.test, <Location /n>, own httpd)

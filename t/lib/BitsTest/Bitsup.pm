@@ -1,3 +1,5 @@
+# Copyright 2026 the mod_bits authors
+# SPDX-License-Identifier: Apache-2.0 (see LICENSE)
 package BitsTest::Bitsup;
 # Runs bitsup (bitsup/bitsup of the tree) for t/30_bitsup.t: in the
 # foreground with its stdout, stderr and exit code captured, or in the

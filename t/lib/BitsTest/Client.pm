@@ -1,3 +1,5 @@
+# Copyright 2026 the mod_bits authors
+# SPDX-License-Identifier: Apache-2.0 (see LICENSE)
 package BitsTest::Client;
 # Client-side helpers for the mod_bits Apache::Test suite: BITS packets over
 # LWP, raw-socket requests for malformed framing, upload helpers, Ack shape
@@ -89,7 +91,7 @@ sub read_state {
     return \%h;
 }
 
-# CRC-32C (Castagnoli), as include/bits_progress.h uses it.
+# CRC-32C (Castagnoli), as include/core/bits_progress.h uses it.
 sub crc32c {
     my $crc = 0xFFFFFFFF;
     for my $b (unpack 'C*', shift) {
@@ -99,7 +101,7 @@ sub crc32c {
     return ~$crc & 0xFFFFFFFF;
 }
 
-# The valid slots of a session's progress file (include/bits_progress.h):
+# The valid slots of a session's progress file (include/core/bits_progress.h):
 # list of { gen, received, last_activity, id }.
 sub read_progress {
     my ($root, $sid) = @_;

@@ -1,3 +1,5 @@
+# Copyright 2026 the mod_bits authors
+# SPDX-License-Identifier: Apache-2.0 (see LICENSE)
 package BitsTest::Node;
 # A private httpd besides the Apache::Test server, for tests that need
 # server-level settings the shared test server must not get (vhosts with

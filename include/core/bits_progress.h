@@ -1,0 +1,73 @@
+/* Copyright 2026 the mod_bits authors
+ * SPDX-License-Identifier: Apache-2.0 (see LICENSE) */
+/* The progress record: how many bytes of an upload are held, written in
+ * place next to the session's state file instead of replacing the whole
+ * record per fragment.
+ *
+ * Requests/<ID>/progress holds two 512-byte slots, written alternately
+ * with pwrite + fdatasync by the holder of the session lock.  A slot is
+ *   0  magic "BITSPRG1"         8 bytes
+ *   8  generation              u32 little endian (serial order, wraps)
+ *  12  reserved                u32, 0
+ *  16  received                u64 little endian
+ *  24  last_activity           i64 little endian (APR microseconds)
+ *  32  session id              38 bytes + 2 NUL
+ *  72  CRC-32C of bytes 0-71   u32 little endian
+ *  76  zeros up to 512
+ * A write torn by a crash only ever damages the slot being written, whose
+ * CRC then fails, and the other slot (the previous record) stands.  The
+ * state file stays authoritative for everything else; a slot counts only
+ * if its id matches and its received lies between the state's and the
+ * total (see bits_progress_pick).  APR only (unit-tested). */
+#ifndef BITS_PROGRESS_H
+#define BITS_PROGRESS_H
+
+#include <apr_pools.h>
+#include <apr_time.h>
+#include "bits_guid.h"
+
+#define BITS_PROGRESS_FILE   "progress"
+#define BITS_PROGRESS_SLOT   512
+#define BITS_PROGRESS_SLOTS  2
+#define BITS_PROGRESS_SIZE   (BITS_PROGRESS_SLOT * BITS_PROGRESS_SLOTS)
+
+typedef struct {
+    char id[BITS_GUID_LEN + 1];
+    apr_uint32_t gen;
+    apr_off_t received;
+    apr_time_t last_activity;
+} bits_progress_t;
+
+/* What the two slots of a progress file say. */
+typedef struct {
+    int slot;                 /* slot of the record that counts, -1 if none */
+    bits_progress_t rec;      /* that record */
+    int any_valid;            /* some slot has a valid checksum */
+    apr_uint32_t newest_gen;  /* the newest valid slot's generation */
+} bits_progress_pick_t;
+
+/* CRC-32C (Castagnoli), as iSCSI and ext4 use it. */
+apr_uint32_t bits_crc32c(const void *data, apr_size_t len);
+
+/* 1 if generation a is newer than b (serial number arithmetic). */
+int bits_progress_newer(apr_uint32_t a, apr_uint32_t b);
+
+/* Fills one slot image from the record. */
+void bits_progress_encode(const bits_progress_t *rec,
+                          unsigned char slot[BITS_PROGRESS_SLOT]);
+
+/* 1 and the record if `slot` holds a well-formed slot. */
+int bits_progress_decode(bits_progress_t *rec, const unsigned char *slot);
+
+/* Chooses among the slots in buf (len bytes, the file's start) the newest
+ * one of session `id` whose received is in [min, max]. */
+void bits_progress_pick(bits_progress_pick_t *pick, const unsigned char *buf,
+                        apr_size_t len, const char *id, apr_off_t min,
+                        apr_off_t max);
+
+/* The slot and generation the next write uses: never the slot that counts,
+ * and newer than every valid one. */
+int bits_progress_next_slot(const bits_progress_pick_t *pick);
+apr_uint32_t bits_progress_next_gen(const bits_progress_pick_t *pick);
+
+#endif
