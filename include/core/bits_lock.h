@@ -1,7 +1,7 @@
 /* Copyright 2026 the mod_bits authors
  * SPDX-License-Identifier: Apache-2.0 (see LICENSE) */
-/* Per-session lock that holds between threads, processes and farm nodes
- * (guide §5.3): an in-process claim table plus an flock/fcntl lock on the
+/* Per-session lock that holds between threads, processes and farm nodes:
+ * an in-process claim table plus an flock/fcntl lock on the
  * session's lock file.  APR only (unit-tested). */
 #ifndef BITS_LOCK_H
 #define BITS_LOCK_H

@@ -1,6 +1,6 @@
 /* Copyright 2026 the mod_bits authors
  * SPDX-License-Identifier: Apache-2.0 (see LICENSE) */
-/* Two-layer session lock (guide §5.3).  A file lock alone does not exclude
+/* Two-layer session lock.  A file lock alone does not exclude
  * threads of one process when APR implements it with fcntl, and a process
  * mutex does not reach other farm nodes: so first claim the id in this
  * process's table, then lock the session's lock file. */

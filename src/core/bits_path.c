@@ -1,7 +1,7 @@
 /* Copyright 2026 the mod_bits authors
  * SPDX-License-Identifier: Apache-2.0 (see LICENSE) */
-/* Confining a destination path to the upload directory (spec §7.3 step 3,
- * style guide §5.6).  APR and libc only (unit-tested without httpd). */
+/* Confining a destination path to the upload directory (§7.3 step 3).
+ * APR and libc only (unit-tested without httpd). */
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -169,7 +169,7 @@ bits_path_status_t bits_path_confine(const char *root, const char *session_root,
         return st;
 
     /* Only the relative remainder is merged: APR refuses an absolute
-     * addpath even when it lies inside the root (guide §5.6). */
+     * addpath even when it lies inside the root. */
     if (apr_filepath_merge(&merged, base, rel, merge_flags, p) != APR_SUCCESS)
         return BITS_PATH_OUTSIDE;
     if (session_root != NULL && bits_path_is_within(session_root, merged))

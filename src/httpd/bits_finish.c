@@ -143,7 +143,7 @@ static bits_ack_t take_reply(bits_req_t *rq, const bits_notice_t *n,
     return BITS_ACK_OK;
 }
 
-/* The retryable answer of the application path (§9 row 26): the client
+/* The retryable answer of the application path (§9 rows 26, 32): the client
  * tries again after its retry delay; nothing was sent to the application. */
 #define BITS_ACK_APP_RETRY BITS_ACK_APP(HTTP_SERVICE_UNAVAILABLE, \
                                         BITS_E_HTTP(HTTP_SERVICE_UNAVAILABLE))

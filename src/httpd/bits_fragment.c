@@ -253,7 +253,7 @@ bits_ack_t bits_packet_fragment(bits_req_t *rq)
     }
     if (!check_range(rq, &rg, &ack))
         return ack;
-    /* Completion already decided: replay it, never redo it (§8). */
+    /* Completion already decided: replay it, never redo it (§7.4 step 5). */
     if (s->state == BITS_STATE_DONE || s->state == BITS_STATE_REFUSED)
         return bits_replay_completion(rq);
     s->total = rg.total;

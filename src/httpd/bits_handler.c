@@ -21,7 +21,7 @@
 #define ACK_BUSY      BITS_ACK_ERR(HTTP_SERVICE_UNAVAILABLE, \
                                    BITS_E_HTTP(HTTP_SERVICE_UNAVAILABLE))
 
-/* ---- common validation (§7.1 steps 4-7) -------------------------------- */
+/* ---- common validation (§7.1 steps 4-6) -------------------------------- */
 
 static int header_too_long(void *rec, const char *key, const char *value)
 {

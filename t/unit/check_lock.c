@@ -1,6 +1,6 @@
 /* Copyright 2026 the mod_bits authors
  * SPDX-License-Identifier: Apache-2.0 (see LICENSE) */
-/* bits_lock.c: the two-layer session lock (guide §5.3): an in-process
+/* bits_lock.c: the two-layer session lock: an in-process
  * claim table plus a file lock that also excludes other processes. */
 #include <apr_strings.h>
 #include <apr_thread_proc.h>
