@@ -43,7 +43,13 @@ $(UNIT_BIN): $(wildcard t/unit/*.c) $(CORE_SRCS) $(HDRS)
 $(BITSUP): $(wildcard bitsup/*.c) bitsup/bitsup.h bitsup/Makefile
 	$(MAKE) -C bitsup
 
-unit: $(UNIT_BIN)
+# Every § reference in the code, tests and README names a heading of
+# docs/protocol.md (scripts/check-doc-refs.sh).
+.PHONY: doc-check
+doc-check:
+	scripts/check-doc-refs.sh
+
+unit: $(UNIT_BIN) doc-check
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	    ./$(UNIT_BIN)
 	$(MAKE) -C bitsup check
