@@ -1,4 +1,7 @@
 #!/bin/sh
+# Copyright 2026 the mod_bits authors
+# SPDX-License-Identifier: Apache-2.0 (see LICENSE)
+#
 # Fails, listing them, when "§N" / "§N.M" references in the module, its
 # tests, bitsup and the README name a section that docs/protocol.md does not
 # have as a heading ("## 7. ..." or "### 7.4 ..."), so that every reference
