@@ -51,10 +51,12 @@ $(BITSUP): $(wildcard bitsup/*.c) bitsup/bitsup.h bitsup/Makefile
 	$(MAKE) -C bitsup
 
 # The tree's own rules: calls between source files go one way, the core
-# below the glue; every source file carries its licence line.
+# below the glue; every source file carries its licence line; every §
+# reference names a heading of docs/protocol.md.
 tree-check:
 	scripts/check-layers.sh $(APXS)
 	scripts/check-headers.sh
+	scripts/check-doc-refs.sh
 
 unit: $(UNIT_BIN) tree-check
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
