@@ -25,9 +25,12 @@ use warnings;
 use Cwd ();
 use File::Path qw(make_path remove_tree);
 use File::Temp qw(tempdir);
-use IO::Socket::INET;
 use POSIX qw(strftime);
 use Time::HiRes qw(time sleep);
+use lib Cwd::abs_path($ENV{BITS_TOP} // '.') . '/t/bench';
+use BitsBench qw(start_httpd stop_httpd children child_stat free_port);
+
+$| = 1;
 
 my $top    = Cwd::abs_path($ENV{BITS_TOP} // '.');
 my $module = $ENV{BITS_MODULE} // "$top/.libs/mod_bits.so";
@@ -49,8 +52,7 @@ my %Z = $quick
 my $dir = tempdir('/tmp/mod_bits-bench.XXXXXX', CLEANUP => 0);
 chmod 0755, $dir;
 my $docs = "$dir/htdocs";
-make_path("$dir/logs", "$dir/lockdb", $docs);
-chmod 0777, "$dir/lockdb";
+make_path($docs);
 
 # Variant "ext4": a journaled ext4 (data=ordered, the default) on a loop
 # image, mounted at htdocs/ext4 for BITS and DAV alike.
@@ -73,19 +75,12 @@ my $sync_ok = directive_ok('BITSFragmentSync On');
 if ($sync_ok) { make_path("$docs/bits-sync"); chmod 0777, "$docs/bits-sync" }
 
 my $port = free_port();
-write_conf();
-system('/usr/sbin/apache2', '-f', "$dir/httpd.conf", '-k', 'start') == 0
-    or die "bench: httpd did not start (see $dir/logs/error_log)\n";
-my $started = 1;
+start_httpd($dir, $port, $module, sections());
 END {
-    if ($started) {
-        system('/usr/sbin/apache2', '-f', "$dir/httpd.conf", '-k', 'stop');
-        for (1 .. 100) { last unless -f "$dir/httpd.pid"; sleep 0.1 }
-    }
+    stop_httpd($dir) if $dir;
     if ($ext4) { system("umount $docs/ext4 2>/dev/null || umount -l $docs/ext4") }
     remove_tree($dir) if $dir && !$ENV{BENCH_KEEP};
 }
-wait_port($port);
 
 my @variants = ([main => '', 'bits']);
 push @variants, [sync => '', 'bits-sync'] if $sync_ok;
@@ -199,7 +194,7 @@ sub rss_scenario {
     for my $case (['bits', [-m => 'bits', -u => '/bits/', -s => $Z{rss}, -f => $Z{rss}]],
                   ['dav', [-m => 'put', -u => '/dav/', -s => $Z{rss}]]) {
         my ($side, $args) = @$case;
-        my %base = map { $_ => child_stat($_) } children();
+        my %base = map { $_ => child_stat($_) } children($dir);
         my %peak = map { $_ => $base{$_}{rss} } keys %base;
         my $cmd = join ' ', 'timeout', 900, $load, -p => $port, @$args;
         open my $p, '-|', $cmd or die "$cmd: $!";
@@ -222,36 +217,14 @@ sub rss_scenario {
             (child_stat($b)->{wchar} // 0) - $base{$b}{wchar}
                 <=> (child_stat($a)->{wchar} // 0) - $base{$a}{wchar} } keys %base;
         my $growth = $serving ? ($peak{$serving} - $base{$serving}{rss}) / 1024 : -1;
+        $res{rss_from}{$side} = $serving ? sprintf('%.1f -> %.1f MiB', $base{$serving}{rss} / 1024,
+                                                   $peak{$serving} / 1024) : 'no child found';
         $h{rss_growth_mib} = $growth;
         record($r, "4 RSS growth, $Z{rss} body", 'main', $side, $args, \%h);
         print $csv "$r,\"4 RSS growth, $Z{rss} body\",main,$side-rss-growth-MiB,1,$growth\n";
         push @{ $res{rss}{$side} }, $growth;
         clean_uploads({@$args}->{-u});
     }
-}
-
-sub children {
-    open my $f, '<', "$dir/httpd.pid" or return;
-    chomp(my $parent = <$f>);
-    my @kids;
-    for my $st (glob '/proc/[0-9]*/stat') {
-        open my $s, '<', $st or next;
-        my $l = <$s> // next;
-        push @kids, $1 if $l =~ /^(\d+) \(.*\) \S (\d+)/ && $2 == $parent;
-    }
-    return @kids;
-}
-
-# VmRSS in KiB and bytes written (wchar) of one process.
-sub child_stat {
-    my ($pid) = @_;
-    my %s;
-    local $_;
-    open my $f, '<', "/proc/$pid/status" or return;
-    while (<$f>) { $s{rss} = $1 if /^VmRSS:\s+(\d+)/ }
-    open my $io, '<', "/proc/$pid/io" or return \%s;
-    while (<$io>) { $s{wchar} = $1 if /^wchar:\s+(\d+)/ }
-    return \%s;
 }
 
 # Scenario 6: 4 clients upload 1 MiB files in 64 KiB fragments for a few
@@ -343,6 +316,8 @@ sub report {
     my ($rb, $rd) = (median(@{ $res{rss}{bits} }), median(@{ $res{rss}{dav} }));
     printf "%-36s %-5s %21s %7.1f %9s\n", "4 RSS growth $Z{rss} (MiB)", 'main',
         sprintf('(DAV PUT: %.1f MiB)', $rd), $rb, '<= 16';
+    printf "   serving child's VmRSS: BITS %s, DAV %s (sampled every 20 ms)\n",
+        $res{rss_from}{bits} // '?', $res{rss_from}{dav} // '?';
     print $sum "\"4 RSS growth MiB\",main,,,$rb,<= 16,\n";
     if (my $s = $res{sweep}) {
         my %m;
@@ -421,11 +396,9 @@ GP
 
 # --- httpd ---------------------------------------------------------------
 
-sub write_conf {
-    my $user = $root ? "User nobody\nGroup nogroup" : '';
-    my $m = '/usr/lib/apache2/modules';
-    # One <Directory> per upload directory: each is its own BITS location
-    # with its own store (<dir>/BITS-Sessions).
+# One <Directory> per upload directory: each is its own BITS location with
+# its own store (<dir>/BITS-Sessions).
+sub sections {
     my @bits = (qw(bits few many sweep), ($ext4 ? 'ext4/bits' : ()));
     my $dirs = join '', map { "<Directory $docs/$_>\n    BITSUploadEnabled On\n"
                                   . "    BITSAllowOverwrites On\n</Directory>\n" } @bits;
@@ -433,40 +406,7 @@ sub write_conf {
            . "    BITSFragmentSync On\n</Directory>\n" if $sync_ok;
     $dirs .= join '', map { "<Directory $docs/$_>\n    Dav On\n</Directory>\n" }
         ('dav', ($ext4 ? 'ext4/dav' : ()));
-    open my $c, '>', "$dir/httpd.conf" or die $!;
-    # Two children of 40 threads, none started or stopped during the run
-    # (scenario 4 watches them); keep-alive without limits.
-    print $c <<"EOF";
-ServerRoot $dir
-ServerName 127.0.0.1
-Listen 127.0.0.1:$port
-PidFile $dir/httpd.pid
-ErrorLog $dir/logs/error_log
-LogLevel warn
-DefaultRuntimeDir $dir/logs
-$user
-LoadModule mpm_event_module $m/mod_mpm_event.so
-LoadModule authz_core_module $m/mod_authz_core.so
-LoadModule dav_module $m/mod_dav.so
-LoadModule dav_fs_module $m/mod_dav_fs.so
-LoadModule bits_module $module
-StartServers 2
-ServerLimit 2
-ThreadsPerChild 40
-MaxRequestWorkers 80
-MinSpareThreads 1
-MaxSpareThreads 80
-MaxConnectionsPerChild 0
-KeepAlive On
-MaxKeepAliveRequests 0
-KeepAliveTimeout 60
-Timeout 600
-DAVLockDB $dir/lockdb/davlock
-DocumentRoot $docs
-LimitRequestBody 0
-$dirs
-EOF
-    close $c;
+    return $dirs;
 }
 
 # Does this module build accept a directive (inside a <Directory>)?
@@ -481,17 +421,4 @@ sub directive_ok {
     my $ok = system("/usr/sbin/apache2 -t -f $t >/dev/null 2>&1") == 0;
     unlink $t;
     return $ok;
-}
-
-sub free_port {
-    my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1', LocalPort => 0) or die $!;
-    return $s->sockport;
-}
-
-sub wait_port {
-    for (1 .. 100) {
-        return if IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $_[0]);
-        sleep 0.1;
-    }
-    die "bench: httpd is not answering\n";
 }

@@ -69,6 +69,7 @@ typedef struct {
     size_t have;              /* bytes of the next response already read */
     pthread_t thread;
     volatile int done;
+    int quiet;                /* a request outside the measurement */
 } client_t;
 
 static double now(void)
@@ -300,8 +301,10 @@ static int request(client_t *c, const char *head, long long off, long long len, 
         if (send_all(c->fd, head, strlen(head)) == 0 && send_body(c->fd, off, len) == 0
             && read_reply(c, r) == 0) {
             c->busy_since = 0;
-            note_latency(c, t0);
-            c->requests++;
+            if (!c->quiet) {
+                note_latency(c, t0);
+                c->requests++;
+            }
             if (r->close)
                 disconnect(c);
             return 0;
@@ -343,8 +346,18 @@ static int bits_upload(client_t *c, const char *url)
             return -1;
         }
         c->acked += len;
-        if (stopping)
+        if (stopping && off + len < opt.size) {
+            /* Time is up: the measurement ends here, and the session is
+             * cancelled (unmeasured) so that none stays open against the
+             * per-owner session limit. */
+            c->done = 1;
+            c->quiet = 1;
+            snprintf(head, sizeof head, "BITS_POST %s HTTP/1.1\r\nHost: %s:%d\r\n"
+                     "BITS-Packet-Type: Cancel-Session\r\nBITS-Session-Id: %s\r\n"
+                     "Content-Length: 0\r\n\r\n", url, opt.host, opt.port, sid);
+            request(c, head, 0, 0, &r);
             return 0;
+        }
     }
     snprintf(head, sizeof head, "BITS_POST %s HTTP/1.1\r\nHost: %s:%d\r\n"
              "BITS-Packet-Type: Close-Session\r\nBITS-Session-Id: %s\r\n"
