@@ -359,7 +359,7 @@ sub row {
     printf "%-36s %-5s %10.1f %10.1f %7.2f %9s %6.0f%s\n", $scen, $vn, $mb, $omb, $ratio,
         $goal_txt, $cpu, $err ? "  ($err errors)" : '';
     printf $sum "\"%s\",%s,%.2f,%.2f,%.3f,%s,%.1f\n", $scen, $vn, $mb, $omb, $ratio, $goal_txt, $cpu;
-    my $label = $scen =~ s/ (vs|,) .*//r;
+    my $label = $scen =~ s/( vs|,) .*//r;
     $label .= " $1c" if $scen =~ /(\d+) clients/;
     push @$chart, [$label, $vn, $ratio, $goal];
 }
@@ -384,6 +384,7 @@ set style fill solid 0.6
 set boxwidth 0.6
 set xtics rotate by -35 font ",8"
 set yrange [0:*]
+set offsets 0.5,0.5,0.15,0
 set grid ytics
 set key outside top center horizontal
 plot "$data" using 1:3:xtic(2) with boxes title "measured", \\
