@@ -130,6 +130,7 @@ sub kill_something {
 sub watch_rss {
     for my $c (children($dir)) {
         my $s = child_stat($c) or next;
+        next unless defined $s->{rss};      # a child that is exiting
         $rss_peak = $s->{rss} if $s->{rss} > $rss_peak;
         fail(sprintf 'httpd child %d: VmRSS %.1f MiB', $c, $s->{rss} / 1024)
             if $s->{rss} > $max_rss && !grep { /child $c:/ } @failures;
