@@ -26,7 +26,7 @@ UNIT_BIN  = t/unit/check_main
 BITSUP    = bitsup/bitsup
 PREFIX   ?= /usr/local
 
-.PHONY: all deps tree-check unit itest sanitize-itest test run stop demo bench install install-bitsup uninstall clean fuzz fuzz-build fuzz-cc
+.PHONY: all deps tree-check unit itest sanitize-itest test run stop demo bench bench-tools soak install install-bitsup uninstall clean fuzz fuzz-build fuzz-cc
 
 all: $(MODULE) $(BITSUP)
 
@@ -142,10 +142,32 @@ fuzz-build: $(FUZZ_BINS)
 fuzz: fuzz-build
 	FUZZ_SECONDS=$(FUZZ_SECONDS) t/fuzz/run-fuzz.sh $(FUZZ_BINS)
 
-# Throughput against mod_dav's ranged PUT and memory per child; not part of
-# `make test` (timing is not a test on a noisy machine).
-bench: $(MODULE)
+# The bench's tools (t/bench): bitsload, a lean load generator on raw
+# keep-alive sockets (the client must not be the bottleneck), and bitsfill,
+# which writes sessions into a store through the core's own record code.
+BENCH_LOAD = t/bench/bitsload
+BENCH_FILL = t/bench/bitsfill
+$(BENCH_LOAD): t/bench/bitsload.c
+	$(CC) $(WARN) -O2 -g -o $@ $< -lpthread
+
+$(BENCH_FILL): t/bench/bitsfill.c $(CORE_SRCS) $(CORE_HDRS)
+	$(CC) $(WARN) -O2 -g $(CORE_CFLAGS) -o $@ \
+	    $< $(CORE_SRCS) $$(pkg-config --libs apr-1 libcurl)
+
+bench-tools: $(BENCH_LOAD) $(BENCH_FILL)
+
+# Throughput against mod_dav_fs on one private httpd, memory, the store's
+# size and the sweep (scripts/bench.pl; BENCH_QUICK=1, BENCH_ROUNDS=N,
+# BENCH_OUT=dir).  Not part of `make test`: timing is not a test on a
+# noisy machine, so goals are printed beside the ratios, never asserted.
+bench: $(MODULE) bench-tools
 	BITS_TOP=$(CURDIR) scripts/bench.pl
+
+# Long random uploads with kill -9 of clients and httpd children, every
+# upload checked byte for byte, httpd RSS watched (SOAK_SECONDS, default
+# 1800).
+soak: $(MODULE) $(BITSUP) bench-tools
+	BITS_TOP=$(CURDIR) scripts/soak.pl
 
 # `make install DESTDIR=/tmp/stage` stages a package; `make uninstall`
 # undoes it.  The module is copied as it is (what apxs -i does for a .so,
@@ -171,6 +193,6 @@ install-bitsup: $(BITSUP)
 clean:
 	$(MAKE) -C bitsup clean
 	rm -rf .libs src/*/.libs *.la *.lo *.slo *.o src/*/*.lo src/*/*.slo src/*/*.o \
-	    src/core/.no-httpd \
-	    $(UNIT_BIN) run/ t/fuzz/bin t/fuzz/work
+	    src/core/.no-httpd $(UNIT_BIN) run/ t/fuzz/bin t/fuzz/work \
+	    $(BENCH_LOAD) $(BENCH_FILL) bench/out
 	-t/run-itest.sh clean

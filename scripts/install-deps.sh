@@ -18,6 +18,8 @@ set -euo pipefail
 # krb5-admin-server (kdb5_util, kadmin.local), krb5-user (kinit) and
 # libapache2-mod-auth-gssapi: the test KDC and the Negotiate location of
 # t/35_bitsup_negotiate.t (bitsup --negotiate); no KDC service is set up.
+# gnuplot-nox: make bench draws its chart (PNG); e2fsprogs: mkfs.ext4 for
+# the bench's journaled ext4 loop image.
 PACKAGES=(
     build-essential
     apache2
@@ -29,6 +31,8 @@ PACKAGES=(
     libwww-perl
     libhttp-daemon-perl
     clang
+    gnuplot-nox
+    e2fsprogs
     libclang-rt-14-dev
     krb5-kdc
     krb5-admin-server
