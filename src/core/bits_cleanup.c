@@ -13,6 +13,7 @@
 #include "bits_session.h"
 #include "bits_fileio.h"
 #include "bits_index.h"
+#include "bits_walk.h"
 
 #define SWEEP_STAMP "/.sweep-stamp"
 #define SWEEP_CLAIM "/.sweep-claim"
@@ -202,42 +203,45 @@ apr_status_t bits_sweep(const char *store, const bits_sweep_policy_t *policy,
     return bits_sweep_run(store, policy, &run, claims, now, stats, p);
 }
 
+/* What the walk of the sessions needs from the sweep. */
+typedef struct {
+    const char *store;
+    const bits_sweep_policy_t *policy;
+    const bits_sweep_run_t *run;
+    bits_claims_t *claims;
+    apr_time_t now;
+    bits_sweep_stats_t *stats;
+    apr_array_header_t *live;       /* in the caller's pool */
+} sweep_walk_t;
+
+static int sweep_walked(void *baton, const char *id, apr_pool_t *iter)
+{
+    sweep_walk_t *w = baton;
+    live_session_t one = { NULL, NULL, 0 };
+
+    sweep_one(w->store, id, w->policy, w->run, w->claims, w->now, w->stats, &one, iter);
+    if (one.id) {
+        one.key = apr_pstrdup(w->live->pool, one.key);
+        one.id = apr_pstrdup(w->live->pool, one.id);
+        *(live_session_t *)apr_array_push(w->live) = one;
+    }
+    return 0;
+}
+
 apr_status_t bits_sweep_run(const char *store, const bits_sweep_policy_t *policy,
                             const bits_sweep_run_t *run, bits_claims_t *claims,
                             apr_time_t now, bits_sweep_stats_t *stats,
                             apr_pool_t *p)
 {
-    const char *requests = apr_pstrcat(p, store, "/" BITS_REQUESTS_DIR, NULL);
-    apr_array_header_t *live = apr_array_make(p, 16, sizeof(live_session_t));
-    apr_pool_t *iter;
-    apr_dir_t *d;
-    apr_finfo_t fi;
+    sweep_walk_t w = { store, policy, run, claims, now, stats,
+                       apr_array_make(p, 16, sizeof(live_session_t)) };
     apr_status_t rv;
 
     memset(stats, 0, sizeof *stats);
-    if ((rv = apr_dir_open(&d, requests, p)) != APR_SUCCESS)
-        return APR_STATUS_IS_ENOENT(rv) ? APR_SUCCESS : rv;
-    apr_pool_create(&iter, p);
-    while (apr_dir_read(&fi, APR_FINFO_NAME | APR_FINFO_TYPE, d) == APR_SUCCESS) {
-        char id[BITS_GUID_LEN + 1];
-        live_session_t one = { NULL, NULL, 0 };
-
-        /* Only our own session directories; anything else is not ours. */
-        if (fi.filetype != APR_DIR || !bits_guid_canonical(fi.name, id)
-            || strcmp(id, fi.name) != 0)
-            continue;
-        apr_pool_clear(iter);
-        sweep_one(store, id, policy, run, claims, now, stats, &one, iter);
-        if (one.id) {
-            one.key = apr_pstrdup(p, one.key);
-            one.id = apr_pstrdup(p, one.id);
-            *(live_session_t *)apr_array_push(live) = one;
-        }
-    }
-    apr_dir_close(d);
-    apr_pool_destroy(iter);
+    if ((rv = bits_walk_sessions(store, sweep_walked, &w, p)) != APR_SUCCESS)
+        return rv;
     if (policy->sessions_limit > 0)
-        enforce_limit(store, live, policy->sessions_limit, run, claims, stats, p);
+        enforce_limit(store, w.live, policy->sessions_limit, run, claims, stats, p);
     if (run->dry_run) {
         stats->unindexed = bits_index_stale(store, policy->grace, now, NULL, NULL, p);
         return APR_SUCCESS;
