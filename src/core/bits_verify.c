@@ -69,10 +69,13 @@ static int group_may_write(verify_t *v, const char *path)
 static void check_access(verify_t *v, const char *path, const struct stat *st,
                          apr_pool_t *p)
 {
-    if (S_ISLNK(st->st_mode))
+    if (S_ISLNK(st->st_mode)) {
+        /* (A link's own mode and owner mean nothing.) */
         problem(v, BITS_PROBLEM_PERMISSIONS, NULL, path,
                 "a symbolic link: the store holds none (the module never follows one)");
-    else if (!S_ISDIR(st->st_mode) && !S_ISREG(st->st_mode))
+        return;
+    }
+    if (!S_ISDIR(st->st_mode) && !S_ISREG(st->st_mode))
         problem(v, BITS_PROBLEM_PERMISSIONS, NULL, path,
                 "neither a file nor a directory");
     if (st->st_uid != v->owner)
