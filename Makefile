@@ -24,11 +24,13 @@ UNIT_SRCS = $(wildcard t/unit/*.c)
 UNIT_BIN  = t/unit/check_main
 # bitsup, the BITS upload client (bitsup/, its own Makefile).
 BITSUP    = bitsup/bitsup
+# bitsctl, the session store tool (bitsctl/, its own Makefile; links the core).
+BITSCTL   = bitsctl/bitsctl
 PREFIX   ?= /usr/local
 
-.PHONY: all deps tree-check unit itest sanitize-itest test run stop demo bench bench-tools soak install install-bitsup uninstall clean fuzz fuzz-build fuzz-cc
+.PHONY: all deps tree-check unit itest sanitize-itest test run stop demo bench bench-tools soak install install-bitsup install-bitsctl uninstall clean fuzz fuzz-build fuzz-cc
 
-all: $(MODULE) $(BITSUP)
+all: $(MODULE) $(BITSUP) $(BITSCTL)
 
 deps:
 	@scripts/install-deps.sh
@@ -50,6 +52,9 @@ $(UNIT_BIN): $(UNIT_SRCS) $(CORE_SRCS) $(CORE_HDRS)
 $(BITSUP): $(wildcard bitsup/*.c) bitsup/bitsup.h bitsup/Makefile
 	$(MAKE) -C bitsup
 
+$(BITSCTL): $(wildcard bitsctl/*.c) bitsctl/bitsctl.h bitsctl/Makefile $(CORE_SRCS) $(CORE_HDRS)
+	$(MAKE) -C bitsctl
+
 # The tree's own rules: calls between source files go one way, the core
 # below the glue; every source file carries its licence line; every §
 # reference names a heading of docs/protocol.md.
@@ -64,7 +69,7 @@ unit: $(UNIT_BIN) tree-check
 	$(MAKE) -C bitsup check
 
 # `make itest TESTS="t/03_fragment.t t/09_security.t"` runs only those files.
-itest: $(MODULE) $(BITSUP)
+itest: $(MODULE) $(BITSUP) $(BITSCTL)
 	t/run-itest.sh $(APXS) $(TESTS)
 
 test: deps
@@ -176,7 +181,7 @@ soak: $(MODULE) $(BITSUP) bench-tools
 # $(DESTDIR)$(PREFIX)/share/man/man1 (PREFIX=/usr/local).
 MODULE_DIR    = $(shell $(APXS) -q LIBEXECDIR)
 MODS_AVAILABLE = /etc/apache2/mods-available
-install: $(MODULE) install-bitsup
+install: $(MODULE) install-bitsup install-bitsctl
 	install -d $(DESTDIR)$(MODULE_DIR) $(DESTDIR)$(MODS_AVAILABLE)
 	install -m 0644 $(MODULE) $(DESTDIR)$(MODULE_DIR)/mod_bits.so
 	install -m 0644 conf/bits.load $(DESTDIR)$(MODS_AVAILABLE)/bits.load
@@ -184,14 +189,20 @@ install: $(MODULE) install-bitsup
 
 uninstall:
 	$(MAKE) -C bitsup uninstall PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+	$(MAKE) -C bitsctl uninstall PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
 	rm -f $(DESTDIR)$(MODULE_DIR)/mod_bits.so $(DESTDIR)$(MODS_AVAILABLE)/bits.load \
 	    $(DESTDIR)$(MODS_AVAILABLE)/bits.conf
 
 install-bitsup: $(BITSUP)
 	$(MAKE) -C bitsup install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
 
+# bitsctl to $(DESTDIR)$(PREFIX)/sbin, its man page to .../share/man/man8.
+install-bitsctl: $(BITSCTL)
+	$(MAKE) -C bitsctl install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+
 clean:
 	$(MAKE) -C bitsup clean
+	$(MAKE) -C bitsctl clean
 	rm -rf .libs src/*/.libs *.la *.lo *.slo *.o src/*/*.lo src/*/*.slo src/*/*.o \
 	    src/core/.no-httpd $(UNIT_BIN) run/ t/fuzz/bin t/fuzz/work \
 	    $(BENCH_LOAD) $(BENCH_FILL) bench/out

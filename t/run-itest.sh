@@ -33,6 +33,8 @@ SCENARIOS=(
     progress
     # issue 11, bitsup the client (t/30_bitsup.t)
     bitsup bitsupreply bitsupfarm bitsuptls bitsupkrb
+    # issue 10, bitsctl on a live store (t/41_bitsctl.t)
+    bitsctl
 )
 HTPASSWD_FILE=t/state/bits-htpasswd
 CUSTOM_SESSIONS=t/state/custom-sessions

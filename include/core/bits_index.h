@@ -74,6 +74,12 @@ apr_status_t bits_index_repair(const char *store, bits_claims_t *claims,
                                apr_interval_time_t grace, apr_time_t now,
                                int *removed, apr_pool_t *p);
 
+/* The same judgement, changing nothing (bitsctl verify, sweep --dry-run):
+ * calls fn (may be NULL) for every entry the repair would drop; returns
+ * how many. */
+int bits_index_stale(const char *store, apr_interval_time_t grace, apr_time_t now,
+                     bits_index_session_fn fn, void *baton, apr_pool_t *p);
+
 /* Ends a session for good: bits_session_tombstone, then drops its index
  * entry (the index sits above the records, so the records never call it). */
 apr_status_t bits_index_retire(bits_session_t *s, const char *store,

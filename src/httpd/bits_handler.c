@@ -101,13 +101,8 @@ static void sweep_if_due(bits_req_t *rq)
 
     if (!bits_sweep_due(rq->store, bits_conf_cleanup_interval(conf), now, rq->r->pool))
         return;
-    policy.session_timeout = timeout;
-    /* §8.3: tombstones live as long as sessions, at least 1 and at most 7 days. */
-    policy.tombstone_ttl = timeout < apr_time_from_sec(86400) ? apr_time_from_sec(86400)
-                         : timeout > apr_time_from_sec(7 * 86400)
-                           ? apr_time_from_sec(7 * 86400) : timeout;
-    policy.grace = apr_time_from_sec(600);
-    policy.sessions_limit = bits_conf_sessions_limit(conf);
+    /* The policy bitsctl sweeps with too. */
+    bits_sweep_policy_init(&policy, timeout, bits_conf_sessions_limit(conf));
     rv = bits_sweep(rq->store, &policy, bits_child_claims, now, &st, rq->r->pool);
     bits_sweep_done(rq->store, now, rq->r->pool);
     ap_log_rerror(APLOG_MARK, rv == APR_SUCCESS ? APLOG_INFO : APLOG_ERR, rv, rq->r,
