@@ -19,7 +19,7 @@ use BitsTest::Sweep qw(clone_idle_sessions build_store hold_sweep_lock sweep_due
 
 my $IDLE = 7200;        # seconds: well past BITSSessionTimeout 60 plus the grace
 
-reset_scenario($_) for qw(sweep sweepidle sweeplocdir);
+reset_scenario($_) for my @scenarios = qw(sweep sweepidle sweeplocdir);
 my $root = session_root('sweep');
 my $log_mark = scalar(my @l = error_log_lines());
 sub new_log { my @all = error_log_lines(); @all[$log_mark .. $#all] }
@@ -50,16 +50,17 @@ ok($template, 'a session in /sweep');
 # holds the store's sweep lock (as another farm node sweeping would); once
 # it lets go, the timer sweeps them.
 {
+    wait_for_lines(sub { -e "$root/.sweep-lock" ? 1 : () }, 30);   # swept once
+    my $lock = hold_sweep_lock($root);
+    my $mark = scalar(my @m = error_log_lines());
     my @ids = clone_idle_sessions($root, $template, $root, 1000, $IDLE);
     system('chown', '-R', 'nobody:nogroup', "$root/Requests") if $> == 0;
-    my $lock = hold_sweep_lock($root);
     sweep_due($root);
-    my $mark = scalar(my @m = error_log_lines());
     my $c = create_session('/sweep/new.bin');
     ack_is($c, 200, undef, 'Create-Session with 1000 expired sessions in the store');
     my $sid = sid_of($c);
-    my @after = error_log_lines();
-    @after = @after[$mark .. $#after];
+    my $since = sub { my @all = error_log_lines(); @all[$mark .. $#all] };
+    my @after = $since->();
     ok(scalar(grep { /BITS session \Q$sid\E created/ } @after), "the request's own log line");
     is(scalar(grep { /BITS sweep of/ && /\[client / } @after), 0, 'no sweep inside a request');
     is(scalar(grep { state_of_session($root, $_) eq 'RECEIVING' } @ids), 1000,
@@ -68,13 +69,12 @@ ok($template, 'a session in /sweep');
     is(scalar(grep { state_of_session($root, $_) eq 'RECEIVING' } @ids), 1000,
        'nobody sweeps while another process holds the store\'s sweep lock');
     close $lock;
-    my @done = wait_for_lines(sub { sweep_lines($root, qr/ expired,/, new_log()) }, 120);
+    my @done = wait_for_lines(sub { sweep_lines($root, qr/ expired,/, $since->()) }, 120);
     like($done[0] // '', qr/: 2 live, 1000 expired, .*done by the background sweeper; (\d+) steps/,
          'then the timer swept them (the template and the new session live on)');
-    my ($steps) = ($done[0] // '') =~ /; (\d+) steps in (\d+) ms/;
     diag("sweep of 1000 expired sessions: " . ($done[0] =~ /(\d+ steps in \d+ ms)/)[0])
         if $done[0];
-    ok(scalar(sweep_lines($root, qr/started by the background sweeper/, new_log())),
+    ok(scalar(sweep_lines($root, qr/started by the background sweeper/, $since->())),
        'announced by the sweeper');
     is(scalar(grep { state_of_session($root, $_) eq 'EXPIRED' } @ids), 1000, 'all expired');
     is(state_of_session($root, $sid), 'RECEIVING', 'the new session is untouched');
