@@ -65,6 +65,11 @@ int bits_sweep_is_due(const char *store, apr_interval_time_t interval,
 apr_status_t bits_sweep_lock(bits_lock_t **out, bits_claims_t *claims,
                              const char *store, apr_pool_t *p);
 
+/* A store's sweep files, made with the store (Create-Session): the stamp,
+ * so that a new store, which has nothing to sweep, is first swept an
+ * interval later, and the lock file; both left alone if they exist. */
+void bits_sweep_prepare(const char *store, apr_pool_t *p);
+
 /* Marks the sweep done: renews the stamp. */
 void bits_sweep_done(const char *store, apr_time_t now, apr_pool_t *p);
 

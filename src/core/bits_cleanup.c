@@ -349,3 +349,17 @@ void bits_sweep_done(const char *store, apr_time_t now, apr_pool_t *p)
         apr_file_mtime_set(stamp, now, p);
     }
 }
+
+void bits_sweep_prepare(const char *store, apr_pool_t *p)
+{
+    static const char *const names[] = { SWEEP_STAMP, SWEEP_LOCK };
+    apr_file_t *f;
+    unsigned i;
+
+    /* Exclusive creates: an existing file (or a symlink) is left alone. */
+    for (i = 0; i < sizeof names / sizeof *names; i++)
+        if (apr_file_open(&f, apr_pstrcat(p, store, names[i], NULL),
+                          APR_FOPEN_WRITE | APR_FOPEN_CREATE | APR_FOPEN_EXCL,
+                          SWEEP_FILE_MODE, p) == APR_SUCCESS)
+            apr_file_close(f);
+}

@@ -13,6 +13,7 @@
 #include "bits_guid.h"
 #include "bits_fileio.h"
 #include "bits_sweeper.h"
+#include "bits_cleanup.h"
 #include "bits_notify.h"
 #include "bits_guard.h"
 #include "bits_url.h"
@@ -191,6 +192,7 @@ static bits_ack_t packet_create(bits_req_t *rq)
     if (rv != APR_SUCCESS)
         return bits_fail(rq, bits_ack_for_io_error(rv), rv,
                          "cannot create the session store %s", rq->store);
+    bits_sweep_prepare(rq->store, r->pool);
     if (!reserve_session_slot(rq, &owner_lock, &ack))
         return ack;
     rq->id_header = s->id;

@@ -252,6 +252,22 @@ START_TEST(sweep_is_due_once_per_interval)
 }
 END_TEST
 
+START_TEST(a_new_store_is_first_swept_an_interval_later)
+{
+    apr_pool_t *p = bits_test_pool;
+    apr_time_t t = apr_time_now();
+
+    bits_sweep_prepare(store, p);
+    ck_assert_int_eq(bits_sweep_is_due(store, HOUR, t, p), 0);
+    ck_assert_int_eq(bits_sweep_is_due(store, HOUR, t + 2 * HOUR, p), 1);
+    ck_assert(bits_test_exists(apr_pstrcat(p, store, "/.sweep-lock", NULL)));
+    /* An existing stamp is not renewed. */
+    bits_sweep_done(store, t - 2 * HOUR, p);
+    bits_sweep_prepare(store, p);
+    ck_assert_int_eq(bits_sweep_is_due(store, HOUR, t, p), 1);
+}
+END_TEST
+
 START_TEST(one_sweeper_at_a_time)
 {
     apr_pool_t *p = bits_test_pool;
@@ -376,6 +392,7 @@ TCase *bits_cleanup_tcase(void)
     tcase_add_test(tc, sweep_repairs_the_index_both_ways);
     tcase_add_test(tc, missing_store_is_nothing_to_do);
     tcase_add_test(tc, sweep_is_due_once_per_interval);
+    tcase_add_test(tc, a_new_store_is_first_swept_an_interval_later);
     tcase_add_test(tc, one_sweeper_at_a_time);
     tcase_add_test(tc, batched_sweep_resumes_where_it_stopped);
     tcase_add_test(tc, step_stops_at_its_deadline);
