@@ -310,7 +310,7 @@ static int start_timer(apr_pool_t *pconf, server_rec *s)
                      "loaded, so the session stores are swept inside Create-Session "
                      "requests (a client may wait for a sweep, and a store without "
                      "new sessions is not swept); load it (LoadModule "
-                     "watchdog_module modules/mod_watchdog.so, or a2enmod watchdog) "
+                     "watchdog_module modules/mod_watchdog.so) "
                      "to sweep them in the background");
         return 0;
     }
