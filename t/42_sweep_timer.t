@@ -104,6 +104,7 @@ ok($template, 'a session in /sweep');
     my @ids = build_store($store, sub {
         clone_idle_sessions($root, $template, shift, 3000, $IDLE) });
     my @nodes;
+    File::Path::remove_tree(map { t_dir() . "/state/sweepnode$_" } 18880, 18881);  # old logs
     for my $port (18880, 18881) {
         push @nodes, start_node("sweepnode$port", <<"CONF", ping => "http://127.0.0.1:$port/farm/");
 Listen 127.0.0.1:$port
@@ -123,7 +124,7 @@ CONF
     my $lines = sub {
         map { my $f = "$_/logs/error_log"; open my $fh, '<', $f or return (); my @x = <$fh>; @x }
             @nodes };
-    my @done = wait_for_lines(sub { sweep_lines($store, qr/ expired,/, $lines->()) }, 180);
+    my @done = wait_for_lines(sub { sweep_lines($store, qr/done by the background/, $lines->()) }, 180);
     ok(scalar(@done), 'the shared store was swept');
     sleep 3;            # both sweepers tick again: the stamp says done
     my @all = $lines->();
