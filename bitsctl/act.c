@@ -167,18 +167,22 @@ int cmd_sweep(ctl_t *c)
     bits_sweep_policy_t policy;
     bits_sweep_stats_t st;
     apr_status_t rv;
-    int claimed = 0;
+    bits_lock_t *sweep_lock = NULL;
 
     bits_sweep_policy_init(&policy, c->timeout, c->limit);
-    /* Renew the store's stamp, as a sweep of the module would, unless one
-     * is under way right now (then both sweep: that is safe). */
-    if (!c->dry_run)
-        claimed = bits_sweep_due(c->store, 0, c->now, c->pool);
+    /* Renew the store's stamp, as the module's sweeper would, unless it is
+     * sweeping right now (then both sweep: every session is still handled
+     * under its own lock, so that is safe). */
+    if (!c->dry_run && bits_sweep_lock(&sweep_lock, c->claims, c->store, c->pool)
+                       != APR_SUCCESS)
+        sweep_lock = NULL;
     if (c->json)
         printf("{\"dry_run\": %s, \"sessions\": [", c->dry_run ? "true" : "false");
     rv = bits_sweep_run(c->store, &policy, &run, c->claims, c->now, &st, c->pool);
-    if (claimed)
+    if (sweep_lock) {
         bits_sweep_done(c->store, c->now, c->pool);
+        bits_lock_release(sweep_lock);
+    }
     if (c->json)
         printf("%s], \"live\": %d, \"expired\": %d, \"limited\": %d, \"removed\": %d, "
                "\"busy\": %d, \"index_added\": %d, \"index_dropped\": %d}\n",

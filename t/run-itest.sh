@@ -31,6 +31,8 @@ SCENARIOS=(
     vhost
     # issue 9, progress records in place (t/34_progress.t)
     progress
+    # issue 9, the sweep off the request path (t/42_sweep_timer.t)
+    sweep sweepidle sweeplocdir
     # issue 11, bitsup the client (t/30_bitsup.t)
     bitsup bitsupreply bitsupfarm bitsuptls bitsupkrb
     # issue 10, bitsctl on a live store (t/41_bitsctl.t)

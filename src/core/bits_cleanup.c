@@ -13,11 +13,14 @@
 #include "bits_session.h"
 #include "bits_fileio.h"
 #include "bits_index.h"
-#include "bits_walk.h"
 
 #define SWEEP_STAMP "/.sweep-stamp"
-#define SWEEP_CLAIM "/.sweep-claim"
-#define SWEEP_CLAIM_STALE apr_time_from_sec(3600)
+/* Held (flock, like the session locks) by whoever sweeps the store: one
+ * process of the farm at a time; the kernel drops it if that one dies. */
+#define SWEEP_LOCK "/.sweep-lock"
+/* The claim of the sweep in this process's table: one sweep per process
+ * at a time (session ids start with '{', so it meets none of theirs). */
+#define SWEEP_CLAIM_ID "sweep"
 /* Like everything in the store: the server's alone. */
 #define SWEEP_FILE_MODE (APR_FPROT_UREAD | APR_FPROT_UWRITE)
 
@@ -194,38 +197,181 @@ void bits_sweep_policy_init(bits_sweep_policy_t *policy,
     policy->sessions_limit = sessions_limit;
 }
 
+/* Where a sweep stands between two steps.  The directory stays open from
+ * one step to the next: readdir(3) returns every entry present for the
+ * whole walk exactly once, and new sessions are young enough to wait. */
+typedef enum { PHASE_SESSIONS, PHASE_LIMIT, PHASE_INDEX, PHASE_DONE } sweep_phase_t;
+
+struct bits_sweep_cursor_t {
+    const char *store;
+    bits_sweep_policy_t policy;
+    bits_sweep_run_t run;
+    bits_claims_t *claims;
+    apr_time_t now;
+    apr_pool_t *pool;           /* the cursor's own: the live list, the keys */
+    apr_pool_t *iter;           /* one session or owner at a time */
+    sweep_phase_t phase;
+    apr_dir_t *dir;             /* PHASE_SESSIONS: Requests/ */
+    apr_array_header_t *live;   /* of live_session_t, for the limit */
+    apr_array_header_t *keys;   /* PHASE_INDEX: the owner keys */
+    int next_key;
+    bits_sweep_stats_t stats;
+};
+
+static apr_status_t close_dir(void *data)
+{
+    bits_sweep_cursor_t *c = data;
+
+    if (c->dir) {
+        apr_dir_close(c->dir);
+        c->dir = NULL;
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t bits_sweep_begin(bits_sweep_cursor_t **out, const char *store,
+                              const bits_sweep_policy_t *policy,
+                              const bits_sweep_run_t *run,
+                              bits_claims_t *claims, apr_time_t now, apr_pool_t *p)
+{
+    static const bits_sweep_run_t real_sweep = { 0, NULL, NULL };
+    bits_sweep_cursor_t *c;
+    apr_pool_t *pool;
+    apr_status_t rv;
+
+    if ((rv = apr_pool_create(&pool, p)) != APR_SUCCESS)
+        return rv;
+    c = apr_pcalloc(pool, sizeof *c);
+    c->store = apr_pstrdup(pool, store);
+    c->policy = *policy;
+    c->run = run ? *run : real_sweep;
+    c->claims = claims;
+    c->now = now;
+    c->pool = pool;
+    c->live = apr_array_make(pool, 16, sizeof(live_session_t));
+    apr_pool_create(&c->iter, pool);
+    rv = apr_dir_open(&c->dir, apr_pstrcat(pool, store, "/" BITS_REQUESTS_DIR, NULL),
+                      pool);
+    if (rv == APR_SUCCESS) {
+        apr_pool_cleanup_register(pool, c, close_dir, apr_pool_cleanup_null);
+    }
+    else if (APR_STATUS_IS_ENOENT(rv)) {
+        c->dir = NULL;
+        c->phase = PHASE_LIMIT;     /* no sessions; an index may still need care */
+    }
+    else {
+        apr_pool_destroy(pool);
+        return rv;
+    }
+    *out = c;
+    return APR_SUCCESS;
+}
+
+/* One entry of Requests/; 0 when the directory is exhausted. */
+static int sweep_next_session(bits_sweep_cursor_t *c)
+{
+    apr_finfo_t fi;
+    char id[BITS_GUID_LEN + 1];
+    live_session_t one = { NULL, NULL, 0 };
+
+    if (apr_dir_read(&fi, APR_FINFO_NAME | APR_FINFO_TYPE, c->dir) != APR_SUCCESS)
+        return 0;
+    /* Only our own session directories; anything else is not ours. */
+    if (fi.filetype != APR_DIR || !bits_guid_canonical(fi.name, id)
+        || strcmp(id, fi.name) != 0)
+        return 1;
+    apr_pool_clear(c->iter);
+    sweep_one(c->store, id, &c->policy, &c->run, c->claims, c->now, &c->stats, &one,
+              c->iter);
+    if (one.id && c->policy.sessions_limit > 0) {
+        one.key = apr_pstrdup(c->pool, one.key);
+        one.id = apr_pstrdup(c->pool, one.id);
+        *(live_session_t *)apr_array_push(c->live) = one;
+    }
+    return 1;
+}
+
+static int out_of_budget(apr_time_t deadline, int max_items, int done)
+{
+    return (max_items > 0 && done >= max_items)
+           || (deadline > 0 && apr_time_now() >= deadline);
+}
+
+apr_status_t bits_sweep_step(bits_sweep_cursor_t *c, apr_time_t deadline,
+                             int max_items)
+{
+    int done = 0;
+    apr_status_t rv;
+
+    while (c->phase != PHASE_DONE) {
+        if (out_of_budget(deadline, max_items, done))
+            return APR_INCOMPLETE;
+        done++;
+        switch (c->phase) {
+        case PHASE_SESSIONS:
+            if (!sweep_next_session(c)) {
+                close_dir(c);
+                c->phase = PHASE_LIMIT;
+            }
+            break;
+        case PHASE_LIMIT:
+            /* One unit: the sort needs every live session at once. */
+            if (c->policy.sessions_limit > 0 && c->live->nelts)
+                enforce_limit(c->store, c->live, c->policy.sessions_limit, &c->run,
+                              c->claims, &c->stats, c->iter);
+            apr_pool_clear(c->iter);
+            if (c->run.dry_run) {       /* counted at once, changing nothing */
+                c->stats.unindexed = bits_index_stale(c->store, c->policy.grace,
+                                                      c->now, NULL, NULL, c->iter);
+                c->phase = PHASE_DONE;
+                break;
+            }
+            rv = bits_index_owner_keys(c->store, &c->keys, c->pool);
+            if (rv != APR_SUCCESS) {
+                c->phase = PHASE_DONE;
+                return rv;
+            }
+            c->phase = PHASE_INDEX;
+            break;
+        case PHASE_INDEX:
+            if (c->next_key >= c->keys->nelts) {
+                c->phase = PHASE_DONE;
+                break;
+            }
+            apr_pool_clear(c->iter);
+            bits_index_repair_owner(c->store,
+                                    APR_ARRAY_IDX(c->keys, c->next_key, const char *),
+                                    c->claims, c->policy.grace, c->now,
+                                    &c->stats.unindexed, c->iter);
+            c->next_key++;
+            break;
+        case PHASE_DONE:
+            break;
+        }
+    }
+    return APR_SUCCESS;
+}
+
+const bits_sweep_stats_t *bits_sweep_stats(const bits_sweep_cursor_t *c)
+{
+    return &c->stats;
+}
+
+const char *bits_sweep_store(const bits_sweep_cursor_t *c)
+{
+    return c->store;
+}
+
+void bits_sweep_end(bits_sweep_cursor_t *c)
+{
+    apr_pool_destroy(c->pool);
+}
+
 apr_status_t bits_sweep(const char *store, const bits_sweep_policy_t *policy,
                         bits_claims_t *claims, apr_time_t now,
                         bits_sweep_stats_t *stats, apr_pool_t *p)
 {
-    const bits_sweep_run_t run = { 0, NULL, NULL };
-
-    return bits_sweep_run(store, policy, &run, claims, now, stats, p);
-}
-
-/* What the walk of the sessions needs from the sweep. */
-typedef struct {
-    const char *store;
-    const bits_sweep_policy_t *policy;
-    const bits_sweep_run_t *run;
-    bits_claims_t *claims;
-    apr_time_t now;
-    bits_sweep_stats_t *stats;
-    apr_array_header_t *live;       /* in the caller's pool */
-} sweep_walk_t;
-
-static int sweep_walked(void *baton, const char *id, apr_pool_t *iter)
-{
-    sweep_walk_t *w = baton;
-    live_session_t one = { NULL, NULL, 0 };
-
-    sweep_one(w->store, id, w->policy, w->run, w->claims, w->now, w->stats, &one, iter);
-    if (one.id) {
-        one.key = apr_pstrdup(w->live->pool, one.key);
-        one.id = apr_pstrdup(w->live->pool, one.id);
-        *(live_session_t *)apr_array_push(w->live) = one;
-    }
-    return 0;
+    return bits_sweep_run(store, policy, NULL, claims, now, stats, p);
 }
 
 apr_status_t bits_sweep_run(const char *store, const bits_sweep_policy_t *policy,
@@ -233,46 +379,35 @@ apr_status_t bits_sweep_run(const char *store, const bits_sweep_policy_t *policy
                             apr_time_t now, bits_sweep_stats_t *stats,
                             apr_pool_t *p)
 {
-    sweep_walk_t w = { store, policy, run, claims, now, stats,
-                       apr_array_make(p, 16, sizeof(live_session_t)) };
+    bits_sweep_cursor_t *c;
     apr_status_t rv;
 
     memset(stats, 0, sizeof *stats);
-    if ((rv = bits_walk_sessions(store, sweep_walked, &w, p)) != APR_SUCCESS)
+    if ((rv = bits_sweep_begin(&c, store, policy, run, claims, now, p)) != APR_SUCCESS)
         return rv;
-    if (policy->sessions_limit > 0)
-        enforce_limit(store, w.live, policy->sessions_limit, run, claims, stats, p);
-    if (run->dry_run) {
-        stats->unindexed = bits_index_stale(store, policy->grace, now, NULL, NULL, p);
-        return APR_SUCCESS;
-    }
-    return bits_index_repair(store, claims, policy->grace, now, &stats->unindexed, p);
+    rv = bits_sweep_step(c, 0, 0);
+    *stats = c->stats;
+    bits_sweep_end(c);
+    return rv;
 }
 
-int bits_sweep_due(const char *store, apr_interval_time_t interval,
-                   apr_time_t now, apr_pool_t *p)
+int bits_sweep_is_due(const char *store, apr_interval_time_t interval,
+                      apr_time_t now, apr_pool_t *p)
 {
-    const char *claim = apr_pstrcat(p, store, SWEEP_CLAIM, NULL);
     apr_finfo_t fi;
-    apr_file_t *f;
-    int attempt;
 
-    if (apr_stat(&fi, apr_pstrcat(p, store, SWEEP_STAMP, NULL), APR_FINFO_MTIME, p)
-        == APR_SUCCESS && now - fi.mtime < interval)
-        return 0;
-    for (attempt = 0; attempt < 2; attempt++) {
-        if (apr_file_open(&f, claim, APR_FOPEN_WRITE | APR_FOPEN_CREATE | APR_FOPEN_EXCL,
-                          SWEEP_FILE_MODE, p) == APR_SUCCESS) {
-            apr_file_close(f);
-            return 1;
-        }
-        /* A claim left by a sweeper that died is taken over after an hour. */
-        if (apr_stat(&fi, claim, APR_FINFO_MTIME, p) != APR_SUCCESS
-            || now - fi.mtime < SWEEP_CLAIM_STALE)
-            return 0;
-        apr_file_remove(claim, p);
-    }
-    return 0;
+    return apr_stat(&fi, apr_pstrcat(p, store, SWEEP_STAMP, NULL), APR_FINFO_MTIME, p)
+           != APR_SUCCESS || now - fi.mtime >= interval;
+}
+
+apr_status_t bits_sweep_lock(bits_lock_t **out, bits_claims_t *claims,
+                             const char *store, apr_pool_t *p)
+{
+    apr_status_t rv = bits_lock_acquire(out, claims,
+                                        apr_pstrcat(p, store, SWEEP_LOCK, NULL),
+                                        SWEEP_CLAIM_ID, 0, p);
+
+    return rv == APR_TIMEUP ? APR_EBUSY : rv;
 }
 
 void bits_sweep_done(const char *store, apr_time_t now, apr_pool_t *p)
@@ -285,5 +420,18 @@ void bits_sweep_done(const char *store, apr_time_t now, apr_pool_t *p)
         apr_file_close(f);
         apr_file_mtime_set(stamp, now, p);
     }
-    apr_file_remove(apr_pstrcat(p, store, SWEEP_CLAIM, NULL), p);
+}
+
+void bits_sweep_prepare(const char *store, apr_pool_t *p)
+{
+    static const char *const names[] = { SWEEP_STAMP, SWEEP_LOCK };
+    apr_file_t *f;
+    unsigned i;
+
+    /* Exclusive creates: an existing file (or a symlink) is left alone. */
+    for (i = 0; i < sizeof names / sizeof *names; i++)
+        if (apr_file_open(&f, apr_pstrcat(p, store, names[i], NULL),
+                          APR_FOPEN_WRITE | APR_FOPEN_CREATE | APR_FOPEN_EXCL,
+                          SWEEP_FILE_MODE, p) == APR_SUCCESS)
+            apr_file_close(f);
 }

@@ -347,42 +347,59 @@ static void remove_owner_if_empty(const char *store, const char *key,
     bits_lock_release(lk);
 }
 
+apr_status_t bits_index_repair_owner(const char *store, const char *key,
+                                     bits_claims_t *claims,
+                                     apr_interval_time_t grace, apr_time_t now,
+                                     int *removed, apr_pool_t *p)
+{
+    repair_t r = { store, grace, now, 0, NULL, NULL, NULL };
+    apr_status_t rv;
+
+    apr_pool_create(&r.iter, p);
+    rv = for_each_entry(store, key, repair_entry, &r, p);
+    remove_owner_if_empty(store, key, claims, p);
+    apr_pool_destroy(r.iter);
+    *removed += r.removed;
+    return APR_STATUS_IS_ENOENT(rv) ? APR_SUCCESS : rv;
+}
+
+apr_status_t bits_index_owner_keys(const char *store, apr_array_header_t **keys,
+                                   apr_pool_t *p)
+{
+    *keys = apr_array_make(p, 16, sizeof(const char *));
+    return bits_index_owners(store, collect_owner, *keys, p);
+}
+
 apr_status_t bits_index_repair(const char *store, bits_claims_t *claims,
                                apr_interval_time_t grace, apr_time_t now,
                                int *removed, apr_pool_t *p)
 {
-    apr_array_header_t *keys = apr_array_make(p, 16, sizeof(const char *));
-    repair_t r = { store, grace, now, 0, NULL, NULL, NULL };
+    apr_array_header_t *keys;
     apr_pool_t *owner_pool;
     apr_status_t rv;
     int i;
 
     *removed = 0;
-    if ((rv = bits_index_owners(store, collect_owner, keys, p)) != APR_SUCCESS)
+    if ((rv = bits_index_owner_keys(store, &keys, p)) != APR_SUCCESS)
         return rv;
     apr_pool_create(&owner_pool, p);
-    apr_pool_create(&r.iter, owner_pool);
     for (i = 0; i < keys->nelts; i++) {
-        const char *key = APR_ARRAY_IDX(keys, i, const char *);
-
-        for_each_entry(store, key, repair_entry, &r, owner_pool);
-        remove_owner_if_empty(store, key, claims, owner_pool);
+        bits_index_repair_owner(store, APR_ARRAY_IDX(keys, i, const char *), claims,
+                                grace, now, removed, owner_pool);
         apr_pool_clear(owner_pool);
-        apr_pool_create(&r.iter, owner_pool);
     }
     apr_pool_destroy(owner_pool);
-    *removed = r.removed;
     return APR_SUCCESS;
 }
 
 int bits_index_stale(const char *store, apr_interval_time_t grace, apr_time_t now,
                      bits_index_session_fn fn, void *baton, apr_pool_t *p)
 {
-    apr_array_header_t *keys = apr_array_make(p, 16, sizeof(const char *));
+    apr_array_header_t *keys;
     repair_t r = { store, grace, now, 0, fn, baton, NULL };
     int i;
 
-    if (bits_index_owners(store, collect_owner, keys, p) != APR_SUCCESS)
+    if (bits_index_owner_keys(store, &keys, p) != APR_SUCCESS)
         return 0;
     apr_pool_create(&r.iter, p);
     for (i = 0; i < keys->nelts; i++)
