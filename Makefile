@@ -22,6 +22,10 @@ UNIT_BIN  = t/unit/check_main
 # bitsup, the BITS upload client (bitsup/, its own Makefile).
 BITSUP    = bitsup/bitsup
 PREFIX   ?= /usr/local
+# The release: VERSION is the one place it is written (debian/changelog must
+# agree, t/37_version.t checks); the module reports it in the Server header.
+VERSION  := $(shell cat VERSION)
+VERSION_DEF = -DMOD_BITS_VERSION='\"$(VERSION)\"'
 
 .PHONY: all deps unit itest sanitize-itest test run stop demo bench install install-bitsup uninstall clean fuzz fuzz-build fuzz-cc
 
@@ -30,8 +34,8 @@ all: $(MODULE) $(BITSUP)
 deps:
 	@scripts/install-deps.sh
 
-$(MODULE): $(SRCS) $(HDRS)
-	$(APXS) -c -I include $(addprefix -Wc$(comma),$(WARN)) -o mod_bits.la \
+$(MODULE): $(SRCS) $(HDRS) VERSION
+	$(APXS) -c -I include $(VERSION_DEF) $(addprefix -Wc$(comma),$(WARN)) -o mod_bits.la \
 	    $(SRCS) $$(pkg-config --libs libcurl)
 
 $(UNIT_BIN): $(wildcard t/unit/*.c) $(CORE_SRCS) $(HDRS)
@@ -40,7 +44,7 @@ $(UNIT_BIN): $(wildcard t/unit/*.c) $(CORE_SRCS) $(HDRS)
 	    $(wildcard t/unit/*.c) $(CORE_SRCS) \
 	    $$(pkg-config --libs check apr-1 libcurl)
 
-$(BITSUP): $(wildcard bitsup/*.c) bitsup/bitsup.h bitsup/Makefile
+$(BITSUP): $(wildcard bitsup/*.c) bitsup/bitsup.h bitsup/Makefile VERSION
 	$(MAKE) -C bitsup
 
 unit: $(UNIT_BIN)
@@ -75,7 +79,7 @@ SAN_RT   = $(shell $(CC) -print-file-name=libasan.so):$(shell $(CC) -print-file-
 sanitize-itest:
 	rm -rf $(ASAN_DIR) && mkdir -m 755 $(ASAN_DIR)
 	git ls-files -z | xargs -0 tar -cf - | tar -C $(ASAN_DIR) -xf -
-	cd $(ASAN_DIR) && $(APXS) -c -I include $(addprefix -Wc$(comma),$(WARN) $(SANITIZE)) \
+	cd $(ASAN_DIR) && $(APXS) -c -I include $(VERSION_DEF) $(addprefix -Wc$(comma),$(WARN) $(SANITIZE)) \
 	    -Wl,-fsanitize=address,undefined -o mod_bits.la $(SRCS) $$(pkg-config --libs libcurl)
 	cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=0:log_path=$(ASAN_DIR)/asan \
 	    UBSAN_OPTIONS=print_stacktrace=1:log_path=$(ASAN_DIR)/ubsan \
