@@ -27,7 +27,7 @@ PREFIX   ?= /usr/local
 VERSION  := $(shell cat VERSION)
 VERSION_DEF = -DMOD_BITS_VERSION='\"$(VERSION)\"'
 
-.PHONY: all deps unit itest sanitize-itest test run stop demo bench install install-bitsup uninstall clean fuzz fuzz-build fuzz-cc
+.PHONY: all deps unit itest sanitize-itest test run stop demo bench install install-bitsup uninstall clean fuzz fuzz-build fuzz-cc deb deb-test
 
 all: $(MODULE) $(BITSUP)
 
@@ -156,6 +156,20 @@ uninstall:
 
 install-bitsup: $(BITSUP)
 	$(MAKE) -C bitsup install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+
+# Debian packages (debian/): libapache2-mod-bits and bitsup, built with
+# dpkg-buildpackage -us -uc -b in a copy of the tree; the .debs land in
+# $(DEB_DIR), lintian errors fail.  `make deb-test` (root) builds them
+# without the unit tests, installs them on this machine, enables the module
+# in the system apache2 on 127.0.0.1:18850, uploads with the packaged
+# bitsup, purges them and checks the machine is as it was.
+DEB_DIR ?= /tmp/mod_bits-deb
+deb: deps
+	scripts/deb-build.sh $(DEB_DIR)
+
+deb-test: deps
+	DEB_BUILD_OPTIONS=nocheck scripts/deb-build.sh $(DEB_DIR)
+	scripts/deb-test.sh $(DEB_DIR)
 
 clean:
 	$(MAKE) -C bitsup clean

@@ -16,6 +16,9 @@ set -euo pipefail
 # krb5-admin-server (kdb5_util, kadmin.local), krb5-user (kinit) and
 # libapache2-mod-auth-gssapi: the test KDC and the Negotiate location of
 # t/35_bitsup_negotiate.t (bitsup --negotiate); no KDC service is set up.
+# debhelper (dh; dh_apache2 itself comes with apache2-dev) and lintian:
+# `make deb` / `make deb-test` (dpkg-dev comes with build-essential; no
+# fakeroot: debian/control says Rules-Requires-Root: no).
 PACKAGES=(
     build-essential
     apache2
@@ -32,6 +35,8 @@ PACKAGES=(
     krb5-admin-server
     krb5-user
     libapache2-mod-auth-gssapi
+    debhelper
+    lintian
 )
 
 missing=()
