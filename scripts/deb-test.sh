@@ -61,6 +61,7 @@ snapshot() {
 }
 BEFORE=$(snapshot | LC_ALL=C sort)
 WAS_RUNNING=no; apache_running && WAS_RUNNING=yes
+STATE_DIRS=$(find /var/lib/apache2 -mindepth 1 -type d 2>/dev/null || true)
 
 WORK=$(mktemp -d /tmp/mod_bits-deb-test.XXXXXX)
 chmod 755 "$WORK"
@@ -69,7 +70,8 @@ chown www-data:www-data "$WORK/htdocs/uploads"
 
 INSTALLED=no STARTED=no CONF_ON=no
 teardown() {
-    if [ "$CONF_ON" = yes ]; then a2disconf -q "$CONF_NAME" || true; fi
+    # -p: no "disabled by admin" record of a conf that is gone.
+    if [ "$CONF_ON" = yes ]; then a2disconf -q -p "$CONF_NAME" || true; fi
     rm -f "$CONF"
     if [ "$STARTED" = yes ] && [ "$WAS_RUNNING" = no ]; then
         apache2ctl stop || true
@@ -78,6 +80,11 @@ teardown() {
     # The packages' prerm/postrm disable the module themselves (dh_apache2).
     if [ "$INSTALLED" = yes ]; then dpkg --purge "${PACKAGES[@]}" || true; fi
     if [ "$WAS_RUNNING" = yes ]; then apache2ctl graceful || true; fi
+    # a2enmod/a2enconf keep their records in directories they make on first
+    # use; the purge empties them.  Remove those that were not there before.
+    find /var/lib/apache2 -mindepth 1 -type d -empty -print 2>/dev/null | while read -r d; do
+        grep -qxF "$d" <<<"$STATE_DIRS" || rmdir "$d"
+    done
     rm -rf "$WORK"
 }
 finish() {
@@ -130,7 +137,8 @@ EOF
 CONF_ON=yes
 a2enconf -q "$CONF_NAME"
 apache2ctl configtest
-apache2ctl -M 2>/dev/null | grep -q 'bits_module (shared)' || die "apache2ctl -M does not list bits_module"
+modules=$(apache2ctl -M 2>/dev/null)
+grep -q 'bits_module (shared)' <<<"$modules" || die "apache2ctl -M does not list bits_module"
 
 if [ "$WAS_RUNNING" = yes ]; then apache2ctl graceful; else apache2ctl start; fi
 STARTED=yes

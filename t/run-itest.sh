@@ -31,6 +31,8 @@ SCENARIOS=(
     progress
     # issue 11, bitsup the client (t/30_bitsup.t)
     bitsup bitsupreply bitsupfarm bitsuptls bitsupkrb
+    # issue 10, mod_bits/<version> in the Server header (t/36_banner.t)
+    banner
 )
 HTPASSWD_FILE=t/state/bits-htpasswd
 CUSTOM_SESSIONS=t/state/custom-sessions
