@@ -95,6 +95,7 @@ finish() {
     fi
     teardown
     after=$(snapshot | LC_ALL=C sort)
+    if port_open "$PORT"; then say "127.0.0.1:$PORT still answers"; rc=1; fi
     if [ "$after" != "$BEFORE" ]; then
         say "the machine is not as it was before:"
         diff <(echo "$BEFORE") <(echo "$after")
