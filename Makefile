@@ -27,17 +27,21 @@ BITSUP    = bitsup/bitsup
 # bitsctl, the session store tool (bitsctl/, its own Makefile; links the core).
 BITSCTL   = bitsctl/bitsctl
 PREFIX   ?= /usr/local
+# The release: VERSION is the one place it is written (debian/changelog must
+# agree, t/43_version.t checks); the module reports it in the Server header.
+VERSION  := $(shell cat VERSION)
+VERSION_DEF = -DMOD_BITS_VERSION='\"$(VERSION)\"'
 
-.PHONY: all deps tree-check unit itest sanitize-itest test run stop demo bench bench-tools soak install install-bitsup install-bitsctl uninstall clean fuzz fuzz-build fuzz-cc
+.PHONY: all deps tree-check unit itest sanitize-itest test run stop demo bench bench-tools soak install install-bitsup install-bitsctl uninstall clean fuzz fuzz-build fuzz-cc deb deb-test
 
 all: $(MODULE) $(BITSUP) $(BITSCTL)
 
 deps:
 	@scripts/install-deps.sh
 
-$(MODULE): $(SRCS) $(HDRS) src/core/.no-httpd
-	$(APXS) -c -I include/core -I include/httpd $(addprefix -Wc$(comma),$(WARN)) \
-	    -o mod_bits.la $(SRCS) $$(pkg-config --libs libcurl)
+$(MODULE): $(SRCS) $(HDRS) src/core/.no-httpd VERSION
+	$(APXS) -c -I include/core -I include/httpd $(VERSION_DEF) \
+	    $(addprefix -Wc$(comma),$(WARN)) -o mod_bits.la $(SRCS) $$(pkg-config --libs libcurl)
 
 # The boundary, enforced: every core file compiles without httpd's headers.
 src/core/.no-httpd: $(CORE_SRCS) $(CORE_HDRS)
@@ -49,7 +53,7 @@ $(UNIT_BIN): $(UNIT_SRCS) $(CORE_SRCS) $(CORE_HDRS)
 	$(CC) $(WARN) -g $(SANITIZE) $(CORE_CFLAGS) $$(pkg-config --cflags check) \
 	    -o $@ $(UNIT_SRCS) $(CORE_SRCS) $$(pkg-config --libs check apr-1 libcurl)
 
-$(BITSUP): $(wildcard bitsup/*.c) bitsup/bitsup.h bitsup/Makefile
+$(BITSUP): $(wildcard bitsup/*.c) bitsup/bitsup.h bitsup/Makefile VERSION
 	$(MAKE) -C bitsup
 
 $(BITSCTL): $(wildcard bitsctl/*.c) bitsctl/bitsctl.h bitsctl/Makefile $(CORE_SRCS) $(CORE_HDRS)
@@ -95,7 +99,7 @@ SAN_RT   = $(shell $(CC) -print-file-name=libasan.so):$(shell $(CC) -print-file-
 sanitize-itest:
 	rm -rf $(ASAN_DIR) && mkdir -m 755 $(ASAN_DIR)
 	git ls-files -z | xargs -0 tar -cf - | tar -C $(ASAN_DIR) -xf -
-	cd $(ASAN_DIR) && $(APXS) -c -I include/core -I include/httpd $(addprefix -Wc$(comma),$(WARN) $(SANITIZE)) \
+	cd $(ASAN_DIR) && $(APXS) -c -I include/core -I include/httpd $(VERSION_DEF) $(addprefix -Wc$(comma),$(WARN) $(SANITIZE)) \
 	    -Wl,-fsanitize=address,undefined -o mod_bits.la $(SRCS) $$(pkg-config --libs libcurl)
 	cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=0:log_path=$(ASAN_DIR)/asan \
 	    UBSAN_OPTIONS=print_stacktrace=1:log_path=$(ASAN_DIR)/ubsan \
@@ -199,6 +203,20 @@ install-bitsup: $(BITSUP)
 # bitsctl to $(DESTDIR)$(PREFIX)/sbin, its man page to .../share/man/man8.
 install-bitsctl: $(BITSCTL)
 	$(MAKE) -C bitsctl install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+
+# Debian packages (debian/): libapache2-mod-bits and bitsup, built with
+# dpkg-buildpackage -us -uc -b in a copy of the tree; the .debs land in
+# $(DEB_DIR), lintian errors fail.  `make deb-test` (root) builds them
+# without the unit tests, installs them on this machine, enables the module
+# in the system apache2 on 127.0.0.1:18850, uploads with the packaged
+# bitsup, purges them and checks the machine is as it was.
+DEB_DIR ?= /tmp/mod_bits-deb
+deb: deps
+	scripts/deb-build.sh $(DEB_DIR)
+
+deb-test: deps
+	DEB_BUILD_OPTIONS=nocheck scripts/deb-build.sh $(DEB_DIR)
+	scripts/deb-test.sh $(DEB_DIR)
 
 clean:
 	$(MAKE) -C bitsup clean

@@ -20,6 +20,9 @@ set -euo pipefail
 # t/35_bitsup_negotiate.t (bitsup --negotiate); no KDC service is set up.
 # gnuplot-nox: make bench draws its chart (PNG); e2fsprogs: mkfs.ext4 for
 # the bench's journaled ext4 loop image.
+# debhelper (dh; dh_apache2 itself comes with apache2-dev) and lintian:
+# `make deb` / `make deb-test` (dpkg-dev comes with build-essential; no
+# fakeroot: debian/control says Rules-Requires-Root: no).
 PACKAGES=(
     build-essential
     apache2
@@ -38,6 +41,8 @@ PACKAGES=(
     krb5-admin-server
     krb5-user
     libapache2-mod-auth-gssapi
+    debhelper
+    lintian
 )
 
 missing=()

@@ -37,6 +37,8 @@ SCENARIOS=(
     bitsup bitsupreply bitsupfarm bitsuptls bitsupkrb
     # issue 10, bitsctl on a live store (t/41_bitsctl.t)
     bitsctl
+    # issue 10, mod_bits/<version> in the Server header (t/36_banner.t)
+    banner
 )
 HTPASSWD_FILE=t/state/bits-htpasswd
 CUSTOM_SESSIONS=t/state/custom-sessions

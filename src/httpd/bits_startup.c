@@ -148,10 +148,17 @@ static void setup_notify_slots(apr_pool_t *pconf, server_rec *s)
                      "limited", bits_notify_slot_dir);
 }
 
+/* The release, from the top-level VERSION file (the Makefile passes it). */
+#ifndef MOD_BITS_VERSION
+#error "MOD_BITS_VERSION is not defined: build with the top-level Makefile"
+#endif
+
 int bits_post_config(apr_pool_t *pconf, apr_pool_t *plog,
-                            apr_pool_t *ptemp, server_rec *s)
+                     apr_pool_t *ptemp, server_rec *s)
 {
     (void)plog;
+    /* "mod_bits/<version>" in the Server header (ServerTokens Full), as mod_ssl. */
+    ap_add_version_component(pconf, "mod_bits/" MOD_BITS_VERSION);
     process_umask = umask(022);
     umask(process_umask);
     collect_stores(pconf, ptemp, s);
