@@ -23,7 +23,7 @@ UNIT_BIN  = t/unit/check_main
 BITSUP    = bitsup/bitsup
 PREFIX   ?= /usr/local
 
-.PHONY: all deps unit itest sanitize-itest test run stop demo bench install install-bitsup uninstall clean fuzz fuzz-build fuzz-cc
+.PHONY: all deps unit itest farm-test sanitize-itest test run stop demo bench install install-bitsup uninstall clean fuzz fuzz-build fuzz-cc
 
 all: $(MODULE) $(BITSUP)
 
@@ -56,6 +56,13 @@ test: deps
 	$(MAKE) all
 	$(MAKE) unit
 	$(MAKE) itest
+
+# The web farm on real parts (issue 12, t/farm/run.sh): HAProxy in front of
+# three nodes, on a local store and on a GlusterFS volume in a network
+# namespace.  Root only; a few minutes, so not part of `make test`.
+farm-test: deps
+	$(MAKE) all
+	t/farm/run.sh
 
 run: deps
 	$(MAKE) all

@@ -16,6 +16,9 @@ set -euo pipefail
 # krb5-admin-server (kdb5_util, kadmin.local), krb5-user (kinit) and
 # libapache2-mod-auth-gssapi: the test KDC and the Negotiate location of
 # t/35_bitsup_negotiate.t (bitsup --negotiate); no KDC service is set up.
+# haproxy, glusterfs-server, glusterfs-client: `make farm-test` (the
+# balancer and the shared file system of t/farm/farm.t; no service is
+# started by the install, the test runs its own).
 PACKAGES=(
     build-essential
     apache2
@@ -32,6 +35,9 @@ PACKAGES=(
     krb5-admin-server
     krb5-user
     libapache2-mod-auth-gssapi
+    haproxy
+    glusterfs-server
+    glusterfs-client
 )
 
 missing=()

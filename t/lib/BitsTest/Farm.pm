@@ -135,7 +135,8 @@ sub node    { $_[0]{nodes}[ $_[1] - 1 ] }
 sub lb_config_status { $_[0]{lb_check} }
 sub node_config_status {
     my ($self, $i) = @_;
-    return system('/usr/sbin/apache2', '-t', '-f', $self->node($i)->{dir} . '/httpd.conf');
+    my $conf = $self->node($i)->{dir} . '/httpd.conf';
+    return system("/usr/sbin/apache2 -t -f '$conf' >/dev/null 2>&1");
 }
 
 # HAProxy's runtime API: sends one command, returns the answer.
@@ -182,12 +183,18 @@ sub node_log {
     return @out;
 }
 
-# { node index => number of logged packets } for which $match->(record) holds.
+# { node index => number of logged packets } for which $match->(record)
+# holds.  httpd logs a request after answering it: with $want, the logs are
+# read again (for up to 5 s) until $want->(\%n) holds.
 sub served {
-    my ($self, $match) = @_;
-    my %n;
-    for my $i (1 .. 3) { $n{$i} = grep { $match->($_) } $self->node_log($i) }
-    return %n;
+    my ($self, $match, $want) = @_;
+    my $until = time + 5;
+    while (1) {
+        my %n;
+        for my $i (1 .. 3) { $n{$i} = grep { $match->($_) } $self->node_log($i) }
+        return %n if !$want || $want->(\%n) || time > $until;
+        sleep 0.1;
+    }
 }
 
 # The index of the node whose httpd is working on session $sid right now
