@@ -101,6 +101,11 @@ echo "=== farm-test: GlusterFS in network namespace $NS"
 # concurrent runs wait for each other
 exec 9>/tmp/mod_bits-farm-glusterd.lock
 flock -w 900 9
+if pid=$(pgrep -x glusterd); then
+    echo "farm-test: a glusterd is already running here (pid $pid); the GlusterFS farm needs" \
+         "the machine's /var/lib/glusterd and /var/run/glusterd.socket for its own" >&2
+    exit 1
+fi
 WORK=$(mktemp -d /tmp/mod_bits-farm.XXXXXX)
 chmod 755 "$WORK"
 mkdir -p "$WORK/brick" "$WORK/store" "$WORK/check"
