@@ -163,5 +163,5 @@ install-bitsup: $(BITSUP)
 clean:
 	$(MAKE) -C bitsup clean
 	rm -rf .libs src/.libs *.la *.lo *.slo *.o src/*.lo src/*.slo src/*.o \
-	    $(UNIT_BIN) run/ t/fuzz/bin t/fuzz/work
+	    $(UNIT_BIN) run/ t/fuzz/bin t/fuzz/work t/state/farm-*
 	-t/run-itest.sh clean
