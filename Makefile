@@ -32,7 +32,7 @@ PREFIX   ?= /usr/local
 VERSION  := $(shell cat VERSION)
 VERSION_DEF = -DMOD_BITS_VERSION='\"$(VERSION)\"'
 
-.PHONY: all deps tree-check unit itest sanitize-itest test run stop demo bench bench-tools soak install install-bitsup install-bitsctl uninstall clean fuzz fuzz-build fuzz-cc deb deb-test
+.PHONY: all deps tree-check unit itest farm-test sanitize-itest test run stop demo bench bench-tools soak install install-bitsup install-bitsctl uninstall clean fuzz fuzz-build fuzz-cc deb deb-test
 
 all: $(MODULE) $(BITSUP) $(BITSCTL)
 
@@ -80,6 +80,13 @@ test: deps
 	$(MAKE) all
 	$(MAKE) unit
 	$(MAKE) itest
+
+# The web farm on real parts (issue 12, t/farm/run.sh): HAProxy in front of
+# three nodes, on a local store and on a GlusterFS volume in a network
+# namespace.  Root only; a few minutes, so not part of `make test`.
+farm-test: deps
+	$(MAKE) all
+	t/farm/run.sh
 
 run: deps
 	$(MAKE) all
@@ -223,5 +230,5 @@ clean:
 	$(MAKE) -C bitsctl clean
 	rm -rf .libs src/*/.libs *.la *.lo *.slo *.o src/*/*.lo src/*/*.slo src/*/*.o \
 	    src/core/.no-httpd $(UNIT_BIN) run/ t/fuzz/bin t/fuzz/work \
-	    $(BENCH_LOAD) $(BENCH_FILL) bench/out
+	    $(BENCH_LOAD) $(BENCH_FILL) bench/out t/state/farm-*
 	-t/run-itest.sh clean

@@ -23,6 +23,9 @@ set -euo pipefail
 # debhelper (dh; dh_apache2 itself comes with apache2-dev) and lintian:
 # `make deb` / `make deb-test` (dpkg-dev comes with build-essential; no
 # fakeroot: debian/control says Rules-Requires-Root: no).
+# haproxy, glusterfs-server, glusterfs-client: `make farm-test` (the
+# balancer and the shared file system of t/farm/farm.t; no service is
+# started by the install, the test runs its own).
 PACKAGES=(
     build-essential
     apache2
@@ -43,6 +46,9 @@ PACKAGES=(
     libapache2-mod-auth-gssapi
     debhelper
     lintian
+    haproxy
+    glusterfs-server
+    glusterfs-client
 )
 
 missing=()
