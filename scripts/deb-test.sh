@@ -156,3 +156,11 @@ want=$(sha256sum < "$WORK/deb-test.bin")
 got=$(sha256sum < "$WORK/htdocs/uploads/deb-test.bin")
 [ "$want" = "$got" ] || die "the uploaded file differs: sha256 ${got%% *}, sent ${want%% *}"
 say "upload ok: sha256 ${got%% *}"
+
+# The packaged bitsctl reads the store (as its owner: run as root it
+# switches to it) and finds the finished session.
+store="$WORK/htdocs/uploads/BITS-Sessions"
+/usr/sbin/bitsctl -d "$store" list --json | grep -Eq '"state": "(DONE|CLOSED)"' ||
+    die "bitsctl list does not show the finished session in $store"
+/usr/sbin/bitsctl -d "$store" verify || die "bitsctl verify finds problems in $store"
+say "bitsctl ok"
