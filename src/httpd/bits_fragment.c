@@ -147,6 +147,7 @@ static bits_ack_t settle(bits_req_t *rq)
     if (s->state == BITS_STATE_RECEIVING && s->received == s->total) {
         s->state = BITS_STATE_COMPLETING;
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, rq->r,
+                      "BITS00108: "
                       "BITS session %s completed: %" APR_OFF_T_FMT " bytes received",
                       s->id, s->total);
     }

@@ -111,6 +111,7 @@ static void sweep_if_due(bits_req_t *rq)
     rv = bits_sweep(rq->store, &policy, bits_child_claims, now, &st, rq->r->pool);
     bits_sweep_done(rq->store, now, rq->r->pool);
     ap_log_rerror(APLOG_MARK, rv == APR_SUCCESS ? APLOG_INFO : APLOG_ERR, rv, rq->r,
+                  "BITS00109: "
                   "BITS sweep of %s: %d live, %d expired, %d over the per-owner limit, "
                   "%d removed, %d busy; index: %d added, %d dropped", rq->store,
                   st.live, st.expired, st.limited, st.removed, st.busy, st.indexed,
@@ -242,6 +243,7 @@ static bits_ack_t packet_create(bits_req_t *rq)
                                         (apr_int64_t)bits_conf_fallback(conf)));
     }
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                  "BITS00110: "
                   "BITS session %s created for %s by '%s' (counted as %s)", s->id,
                   dest, ap_escape_logitem(r->pool, s->owner), s->owner_key);
     return BITS_ACK_OK;
@@ -298,7 +300,8 @@ static int open_session(bits_req_t *rq, bits_ack_t *ack)
     if (!bits_state_is_terminal(s->state)
         && bits_session_expired(s, bits_conf_session_timeout(rq->conf), apr_time_now())) {
         rv = bits_index_retire(s, rq->store, BITS_STATE_EXPIRED, r->pool);
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, rv, r, "BITS session %s expired", s->id);
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, rv, r, "BITS00111: "
+                      "BITS session %s expired", s->id);
     }
     return 1;
 }
@@ -361,13 +364,15 @@ int bits_handle_request(request_rec *r, const bits_dir_conf *conf)
         if (bits_url_clean(rq.sess.reply_url))
             apr_table_set(r->err_headers_out, BITS_H_REPLY_URL, rq.sess.reply_url);
         else
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "BITS session %s: the recorded "
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "BITS00112: "
+                          "BITS session %s: the recorded "
                           "reply URL is not a clean URL; not sent", rq.sess.id);
     }
     if (rq.lock)
         bits_lock_release(rq.lock);
     bits_ack_send(r, ack);
-    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "BITS %s %s: Ack %d, received %"
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "BITS00113: "
+                  "BITS %s %s: Ack %d, received %"
                   APR_OFF_T_FMT, bits_packet_name(rq.type),
                   rq.have_session ? rq.sess.id : "-", ack.status,
                   rq.have_session ? rq.sess.received : (apr_off_t)-1);

@@ -167,7 +167,8 @@ void bits_warn_executable_sections(apr_pool_t *ptemp, server_rec *s)
         opts = effective_options(u, ptemp);
         if (!(opts & EXEC_OPTIONS))
             continue;
-        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "mod_bits: <%s %s> (%s:%u) "
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "BITS00116: "
+                     "mod_bits: <%s %s> (%s:%u) "
                      "enables BITS uploads with Options%s%s in effect: every upload "
                      "there is refused with 0x80200023 (BG_E_SERVER_EXECUTE_ENABLED); "
                      "set Options -ExecCGI -Includes for upload directories",

@@ -56,7 +56,8 @@ static void collect_stores(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *mai
     for (s = main; s; s = s->next)
         bits_server_conf(s)->all = all;
     if (bits_stores_count(all))
-        ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, main, "mod_bits: %d configured "
+        ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, main, "BITS00117: "
+                     "mod_bits: %d configured "
                      "session store(s), refused to every URL", bits_stores_count(all));
 }
 
@@ -93,7 +94,8 @@ static void check_session_groups(server_rec *main)
         for (i = 0; i < g->nelts; i++) {
             apr_gid_t gid = APR_ARRAY_IDX(g, i, apr_gid_t);
             if (!server_user_in_group(gid))
-                ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, "BITSSessionGroup: the "
+                ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, "BITS00118: "
+                             "BITSSessionGroup: the "
                              "server user %s is not a member of group %ld; creating "
                              "sessions in a store with that group will fail with "
                              "EPERM (add the user to the group)",
@@ -126,7 +128,7 @@ static void setup_notify_slots(apr_pool_t *pconf, server_rec *s)
     bits_notify_slots = configured != BITS_UNSET
                         ? configured : (workers / 4 > 0 ? workers / 4 : 1);
     if (bits_notify_slots > workers)
-        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "mod_bits: "
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "BITS00119: mod_bits: "
                      "BITSMaxConcurrentNotifications %d is more than the %d workers "
                      "of this server (MaxRequestWorkers): a slow application can "
                      "still occupy all of them", bits_notify_slots, workers);
@@ -142,7 +144,8 @@ static void setup_notify_slots(apr_pool_t *pconf, server_rec *s)
                 rv = APR_FROM_OS_ERROR(errno);
     }
     if (rv != APR_SUCCESS)
-        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, "mod_bits: cannot set up %s for "
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, "BITS00120: "
+                     "mod_bits: cannot set up %s for "
                      "BITSMaxConcurrentNotifications; notifications will not be "
                      "limited", bits_notify_slot_dir);
 }
@@ -193,5 +196,6 @@ void bits_child_init(apr_pool_t *p, server_rec *s)
         rv = bits_notify_child_init(p);
     if (rv != APR_SUCCESS)
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
+                     "BITS00121: "
                      "mod_bits: cannot set up this child (claim table, libcurl)");
 }
