@@ -33,6 +33,8 @@ SCENARIOS=(
     progress
     # issue 11, bitsup the client (t/30_bitsup.t)
     bitsup bitsupreply bitsupfarm bitsuptls bitsupkrb
+    # issue 10: the access log's notes (t/39_lognotes.t)
+    lognotes lognotes/denied
 )
 HTPASSWD_FILE=t/state/bits-htpasswd
 CUSTOM_SESSIONS=t/state/custom-sessions

@@ -187,6 +187,7 @@ static bits_ack_t write_tail(bits_req_t *rq, const bits_range_t *rg, apr_off_t s
                          want, at, s->received);
     }
     s->received += res.written;
+    rq->written = res.written;
     if (res.read_rv != APR_SUCCESS)
         return body_broken(rq, res.written, res.read_rv);
     return settle(rq);

@@ -17,6 +17,7 @@
 #include "bits_guard.h"
 #include "bits_url.h"
 #include "bits_index.h"
+#include "bits_lognotes.h"
 
 #define ACK_BUSY      BITS_ACK_ERR(HTTP_SERVICE_UNAVAILABLE, \
                                    BITS_E_HTTP(HTTP_SERVICE_UNAVAILABLE))
@@ -371,6 +372,9 @@ int bits_handle_request(request_rec *r, const bits_dir_conf *conf)
     if (rq.lock)
         bits_lock_release(rq.lock);
     bits_ack_send(r, ack);
+    bits_log_notes(r, rq.type, rq.have_session || (rq.type == BITS_PACKET_CREATE_SESSION
+                                                   && ack.status == HTTP_OK)
+                               ? rq.sess.id : rq.id_header, ack, rq.written);
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "BITS00113: "
                   "BITS %s %s: Ack %d, received %"
                   APR_OFF_T_FMT, bits_packet_name(rq.type),
