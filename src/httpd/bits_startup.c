@@ -11,7 +11,6 @@
 #include <ap_mpm.h>
 #include <unixd.h>
 #include <errno.h>
-#include <grp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <curl/curl.h>
@@ -20,6 +19,7 @@
 #include "bits_protocol.h"
 #include "bits_notify.h"
 #include "bits_sections.h"
+#include "bits_conftest.h"
 
 int bits_method_number = M_INVALID;
 bits_claims_t *bits_child_claims;
@@ -61,27 +61,6 @@ static void collect_stores(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *mai
                      "session store(s), refused to every URL", bits_stores_count(all));
 }
 
-/* 1 if the user the children run as is a member of group g. */
-static int server_user_in_group(apr_gid_t g)
-{
-    gid_t groups[256];
-    int n = (int)(sizeof groups / sizeof *groups), i;
-
-    if (geteuid() != 0) {           /* not started as root: we are the user */
-        if (getegid() == g)
-            return 1;
-        n = getgroups(n, groups);
-    }
-    else if (getgrouplist(ap_unixd_config.user_name, ap_unixd_config.group_id,
-                          groups, &n) < 0) {
-        n = 0;
-    }
-    for (i = 0; i < n; i++)
-        if (groups[i] == g)
-            return 1;
-    return ap_unixd_config.group_id == g;
-}
-
 /* Store files are given the BITSSessionGroup group (chown); that only
  * works for a group the server user belongs to. */
 static void check_session_groups(server_rec *main)
@@ -93,7 +72,7 @@ static void check_session_groups(server_rec *main)
         apr_array_header_t *g = bits_server_conf(s)->groups;
         for (i = 0; i < g->nelts; i++) {
             apr_gid_t gid = APR_ARRAY_IDX(g, i, apr_gid_t);
-            if (!server_user_in_group(gid))
+            if (!bits_server_user_in_group(gid))
                 ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, "BITS00118: "
                              "BITSSessionGroup: the "
                              "server user %s is not a member of group %ld; creating "
@@ -168,6 +147,7 @@ int bits_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     bits_note_docroot_sections(pconf, s);
     bits_warn_executable_sections(ptemp, s);   /* once, into the error log */
     bits_vhost_warnings(s);
+    bits_check_config(ptemp, s);
     setup_notify_slots(pconf, s);
     return OK;
 }
@@ -182,6 +162,7 @@ void bits_test_config(apr_pool_t *pconf, server_rec *s)
     bits_note_docroot_sections(pconf, s);
     bits_warn_executable_sections(ptemp, s);
     bits_vhost_warnings(s);
+    bits_check_config(ptemp, s);
     apr_pool_destroy(ptemp);
 }
 
