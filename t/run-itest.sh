@@ -35,6 +35,8 @@ SCENARIOS=(
     bitsup bitsupreply bitsupfarm bitsuptls bitsupkrb
     # issue 10: the access log's notes (t/39_lognotes.t)
     lognotes lognotes/denied
+    # issue 12: BITSMinimumFreeSpace (t/41_minfree.t mounts a tmpfs on it)
+    minfree
 )
 HTPASSWD_FILE=t/state/bits-htpasswd
 CUSTOM_SESSIONS=t/state/custom-sessions

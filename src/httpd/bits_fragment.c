@@ -9,6 +9,7 @@
 
 #include "bits_request.h"
 #include "bits_fileio.h"
+#include "bits_freespace.h"
 
 #define BITS_READ_CHUNK (64 * 1024)
 #define ACK_BODY_TIMEOUT BITS_ACK_ERR(HTTP_REQUEST_TIME_OUT, \
@@ -268,6 +269,8 @@ bits_ack_t bits_packet_fragment(bits_req_t *rq)
     case BITS_FRAG_HELD:
         return settle(rq);
     default:
+        if (!bits_space_enough(rq, "Fragment", NULL, &ack))
+            return ack;
         return write_tail(rq, &rg, skip);
     }
 }

@@ -18,6 +18,7 @@
 #include "bits_url.h"
 #include "bits_index.h"
 #include "bits_lognotes.h"
+#include "bits_freespace.h"
 
 #define ACK_BUSY      BITS_ACK_ERR(HTTP_SERVICE_UNAVAILABLE, \
                                    BITS_E_HTTP(HTTP_SERVICE_UNAVAILABLE))
@@ -201,7 +202,9 @@ static bits_ack_t packet_create(bits_req_t *rq)
         return bits_fail(rq, BITS_ACK_DENIED, 0, "%s exists and BITSAllowOverwrites is Off",
                          dest);
 
-    sweep_if_due(rq);
+    sweep_if_due(rq);              /* first: it may give space back */
+    if (!bits_space_enough(rq, "Create-Session", dest, &ack))
+        return ack;
     memset(s, 0, sizeof *s);
     if ((rv = bits_guid_new(s->id)) != APR_SUCCESS)
         return bits_fail(rq, BITS_ACK_ERR(HTTP_INTERNAL_SERVER_ERROR, BITS_E_FAIL), rv,
