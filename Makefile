@@ -61,11 +61,13 @@ $(BITSCTL): $(wildcard bitsctl/*.c) bitsctl/bitsctl.h bitsctl/Makefile $(CORE_SR
 
 # The tree's own rules: calls between source files go one way, the core
 # below the glue; every source file carries its licence line; every §
-# reference names a heading of docs/protocol.md.
+# reference names a heading of docs/protocol.md; every error-log line has
+# a message id of its own, listed in the README.
 tree-check:
 	scripts/check-layers.sh $(APXS)
 	scripts/check-headers.sh
 	scripts/check-doc-refs.sh
+	scripts/check-msgids.pl
 
 unit: $(UNIT_BIN) tree-check
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \

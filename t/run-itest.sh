@@ -39,6 +39,10 @@ SCENARIOS=(
     bitsctl
     # issue 10, mod_bits/<version> in the Server header (t/36_banner.t)
     banner
+    # issue 10: the access log's notes (t/39_lognotes.t)
+    lognotes lognotes/denied
+    # issue 12: BITSMinimumFreeSpace (t/44_minfree.t mounts a tmpfs on it)
+    minfree
 )
 HTPASSWD_FILE=t/state/bits-htpasswd
 CUSTOM_SESSIONS=t/state/custom-sessions

@@ -30,6 +30,11 @@ typedef struct {
     int unindexed;   /* index entries without a live session, dropped */
 } bits_sweep_stats_t;
 
+/* The sweep's files at the top of a store: when it last ran, and the lock
+ * of whoever sweeps it now. */
+#define BITS_SWEEP_STAMP_FILE ".sweep-stamp"
+#define BITS_SWEEP_LOCK_FILE  ".sweep-lock"
+
 /* How long a session directory, or an index entry, may lack a readable
  * record before it counts as debris: longer than any Create-Session takes,
  * and than clocks of farm nodes may differ. */

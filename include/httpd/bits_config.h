@@ -7,6 +7,7 @@
 #include <apr_pools.h>
 #include <apr_time.h>
 #include <apr_file_io.h>
+#include "bits_space.h"
 
 #define BITS_UNSET (-1)
 /* A size directive not given: -1 already means "unlimited" there. */
@@ -40,6 +41,8 @@ typedef struct {
     int owners_limit;          /* BITSSessionOwnersLimit, 0 = unlimited */
     apr_int64_t notify_retry;  /* BITSNotificationRetryDelay, s (0 = no backoff) */
     apr_off_t max_reply;       /* BITSMaximumReplySize; -1 unlimited */
+    bits_min_free_t min_free;  /* BITSMinimumFreeSpace (zero: none) */
+    int min_free_set;          /* ... given here (1) or not (0) */
 } bits_dir_conf;
 
 #define BITS_GROUP_NONE (-2)
@@ -60,6 +63,8 @@ int bits_conf_overwrites(const bits_dir_conf *c);
 int bits_conf_sessions_limit(const bits_dir_conf *c);       /* 0: none */
 int bits_conf_owners_limit(const bits_dir_conf *c);         /* 0: none */
 int bits_conf_notify_type(const bits_dir_conf *c);
+/* BITSMinimumFreeSpace; all zero if none. */
+const bits_min_free_t *bits_conf_min_free(const bits_dir_conf *c);
 /* The group of the session store, or BITS_NO_GROUP (bits_session.h). */
 apr_gid_t bits_conf_session_group(const bits_dir_conf *c);
 

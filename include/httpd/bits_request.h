@@ -21,6 +21,7 @@ typedef struct {
     bits_session_t sess;
     int have_session;          /* sess is loaded and locked */
     bits_lock_t *lock;
+    apr_off_t written;         /* body bytes this request added (access log) */
 } bits_req_t;
 
 /* Logs why a packet failed (with the session id) and returns its Ack. */

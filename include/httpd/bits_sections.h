@@ -21,6 +21,13 @@ void bits_note_store_section(cmd_parms *cmd);
  * vhosts were merged: post_config, configtest). */
 void bits_note_docroot_sections(apr_pool_t *pconf, server_rec *main);
 
+/* The per-directory configuration httpd would use for a directory path
+ * (ending in '/') or a URL path: the server's defaults and every <Directory>
+ * (or <Location>) section that applies, merged in httpd's order (sec_dir
+ * and sec_url are sorted so).  Start-up only; no .htaccess. */
+ap_conf_vector_t *bits_section_config(server_rec *s, const char *path, int is_location,
+                                     apr_pool_t *p);
+
 /* Warns once per upload section whose effective Options include ExecCGI
  * or Includes (post_config and configtest). */
 void bits_warn_executable_sections(apr_pool_t *ptemp, server_rec *s);

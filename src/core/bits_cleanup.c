@@ -14,10 +14,10 @@
 #include "bits_fileio.h"
 #include "bits_index.h"
 
-#define SWEEP_STAMP "/.sweep-stamp"
+#define SWEEP_STAMP "/" BITS_SWEEP_STAMP_FILE
 /* Held (flock, like the session locks) by whoever sweeps the store: one
  * process of the farm at a time; the kernel drops it if that one dies. */
-#define SWEEP_LOCK "/.sweep-lock"
+#define SWEEP_LOCK "/" BITS_SWEEP_LOCK_FILE
 /* The claim of the sweep in this process's table: one sweep per process
  * at a time (session ids start with '{', so it meets none of theirs). */
 #define SWEEP_CLAIM_ID "sweep"

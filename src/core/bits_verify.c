@@ -15,6 +15,7 @@
 
 #include <apr_strings.h>
 #include "bits_verify.h"
+#include "bits_cleanup.h"
 #include "bits_guid.h"
 #include "bits_index.h"
 #include "bits_owner.h"
@@ -315,8 +316,8 @@ static void root_entry(verify_t *v, const char *dir, const char *name,
                        const struct stat *st, apr_pool_t *p)
 {
     static const char *const ours[] = {
-        BITS_REQUESTS_DIR, BITS_REPLIES_DIR, BITS_INDEX_DIR, ".sweep-stamp",
-        ".sweep-claim"
+        BITS_REQUESTS_DIR, BITS_REPLIES_DIR, BITS_INDEX_DIR, BITS_SWEEP_STAMP_FILE,
+        BITS_SWEEP_LOCK_FILE
     };
     unsigned i;
 

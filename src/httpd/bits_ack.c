@@ -7,6 +7,7 @@
 
 #include "bits_private.h"
 #include "bits_ack.h"
+#include "bits_lognotes.h"
 
 int bits_is_bits_request(request_rec *r)
 {
@@ -61,6 +62,7 @@ static unsigned int code_for_status(int status)
 void bits_insert_error_filter(request_rec *r)
 {
     const bits_dir_conf *conf = ap_get_module_config(r->per_dir_config, &bits_module);
+    bits_ack_t ack;
 
     /* 401/407 challenges stay plain HTTP (§2.3).  A BITS_POST is answered
      * as an Ack anywhere, also when httpd refuses it before the directory
@@ -72,7 +74,10 @@ void bits_insert_error_filter(request_rec *r)
         || r->status == HTTP_UNAUTHORIZED
         || r->status == HTTP_PROXY_AUTHENTICATION_REQUIRED)
         return;
-    set_ack_headers(r, BITS_ACK_ERR(r->status, code_for_status(r->status)));
+    ack = BITS_ACK_ERR(r->status, code_for_status(r->status));
+    set_ack_headers(r, ack);
+    bits_log_notes(r, bits_packet_parse(apr_table_get(r->headers_in, BITS_H_PACKET_TYPE)),
+                   apr_table_get(r->headers_in, BITS_H_SESSION_ID), ack, 0);
     ap_add_output_filter(BITS_ACK_FILTER, NULL, r, r->connection);
 }
 

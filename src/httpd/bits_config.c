@@ -74,6 +74,8 @@ void *bits_dir_merge(apr_pool_t *p, void *basev, void *addv)
     PICK(owners_limit, BITS_UNSET);
     PICK(notify_retry, BITS_UNSET);
     PICK(max_reply, BITS_UNSET_SIZE);
+    PICK(min_free_set, 0);
+    n->min_free = add->min_free_set ? add->min_free : base->min_free;
     return n;
 }
 #undef PICK
@@ -179,6 +181,11 @@ int bits_conf_sessions_limit(const bits_dir_conf *c)
 int bits_conf_owners_limit(const bits_dir_conf *c)
 {
     return (int)or_default(c->owners_limit, 0);
+}
+
+const bits_min_free_t *bits_conf_min_free(const bits_dir_conf *c)
+{
+    return &c->min_free;
 }
 
 int bits_conf_notify_type(const bits_dir_conf *c)
@@ -406,6 +413,18 @@ static const char *set_session_dir(cmd_parms *cmd, void *dcv, const char *arg)
     return NULL;
 }
 
+/* Bytes (with a unit) or a percentage of the file system; 0: none. */
+static const char *set_min_free(cmd_parms *cmd, void *dcv, const char *arg)
+{
+    bits_dir_conf *dc = dcv;
+
+    if (bits_parse_min_free(arg, &dc->min_free) != 0)
+        return apr_psprintf(cmd->pool, "BITSMinimumFreeSpace: '%s' is not a number of "
+                            "bytes (or 512M, 10G) nor a percentage from 1%% to 99%%", arg);
+    dc->min_free_set = 1;
+    return NULL;
+}
+
 /* A group name, "#<gid>", or "none" (no group: the store is private). */
 static const char *set_session_group(cmd_parms *cmd, void *dcv, const char *arg)
 {
@@ -563,6 +582,9 @@ const command_rec bits_cmds[] = {
                  (void *)APR_OFFSETOF(bits_dir_conf, limit_enable), BITS_CONF,
                  "Whether BITSNumberOfSessionsLimit is enforced, at "
                  "Create-Session and by the sweep (On)"),
+    AP_INIT_TAKE1("BITSMinimumFreeSpace", set_min_free, NULL, BITS_CONF,
+                  "Free space (bytes, 10G, or 5%) below which new sessions and "
+                  "fragments get the disk-full answer (default none)"),
     AP_INIT_TAKE1("BITSSessionOwnersLimit", set_owners_limit, NULL, BITS_CONF,
                   "How many owners (users, client addresses) may hold sessions "
                   "in a store at once (unlimited)"),

@@ -55,7 +55,7 @@ static bits_ack_t publish(bits_req_t *rq)
     s->published = 1;
     s->publish_ino = placed;
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                  "BITS session %s published %" APR_OFF_T_FMT " bytes at %s",
+                  "BITS00101: BITS session %s published %" APR_OFF_T_FMT " bytes at %s",
                   s->id, s->total, s->dest_path);
     return BITS_ACK_OK;
 }
@@ -177,10 +177,12 @@ static void schedule_retry(bits_req_t *rq)
     wait = bits_notify_backoff(s->notify_failures, bits_conf_notify_retry(rq->conf));
     s->notify_after = wait > 0 ? apr_time_now() + wait : 0;
     if ((rv = bits_session_save(s, rq->store, rq->r->pool)) != APR_SUCCESS)
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, rq->r, "BITS session %s: cannot record "
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, rq->r, "BITS00102: "
+                      "BITS session %s: cannot record "
                       "the notification backoff", s->id);
     else if (wait > 0)
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, rq->r, "BITS session %s: notification "
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, rq->r, "BITS00103: "
+                      "BITS session %s: notification "
                       "failed %d times in a row; next attempt in %" APR_TIME_T_FMT " s "
                       "at the earliest", s->id, s->notify_failures, apr_time_sec(wait));
 }
@@ -204,7 +206,8 @@ static int take_notify_slot(bits_req_t *rq, bits_slot_t **slot, bits_ack_t *ack)
         return 0;
     }
     if (rv != APR_SUCCESS)
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, rq->r, "BITS session %s: cannot use "
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, rq->r, "BITS00104: "
+                      "BITS session %s: cannot use "
                       "the notification slots in %s; notifying without the limit",
                       rq->sess.id, bits_notify_slot_dir);
     return 1;
@@ -276,7 +279,7 @@ static bits_ack_t complete_by_notifying(bits_req_t *rq)
                                    : apr_psprintf(r->pool, "status %d", res.status));
     }
     if (res.status != HTTP_OK)
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "BITS session %s: the "
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "BITS00105: BITS session %s: the "
                       "application answered %d, taken as success", s->id, res.status);
     if ((ack = take_reply(rq, &n, &res)).status != HTTP_OK) {
         schedule_retry(rq);
@@ -287,7 +290,8 @@ static bits_ack_t complete_by_notifying(bits_req_t *rq)
     s->final_ack = BITS_ACK_OK;
     if (!bits_save(rq, &ack))
         return ack;
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "BITS session %s delivered to %s "
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "BITS00106: "
+                  "BITS session %s delivered to %s "
                   "(%s); reply at %s", s->id, n.url,
                   n.type == BITS_NOTIFY_VALUE ? "by value" : "by reference", s->reply_url);
     return bits_replay_completion(rq);   /* publishes if the application asked */
@@ -329,7 +333,8 @@ static bits_ack_t end_session(bits_req_t *rq, bits_state_t terminal,
     if (rv != APR_SUCCESS)
         return bits_fail(rq, bits_ack_for_io_error(rv), rv,
                          "cannot remove the session's data");
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, rq->r, "BITS session %s %s (was %s%s)",
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, rq->r, "BITS00107: "
+                  "BITS session %s %s (was %s%s)",
                   s->id, event, bits_state_name(was),
                   was == BITS_STATE_DONE ? "" : ", nothing published");
     return BITS_ACK_OK;

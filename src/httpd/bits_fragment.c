@@ -9,6 +9,7 @@
 
 #include "bits_request.h"
 #include "bits_fileio.h"
+#include "bits_freespace.h"
 
 #define BITS_READ_CHUNK (64 * 1024)
 #define ACK_BODY_TIMEOUT BITS_ACK_ERR(HTTP_REQUEST_TIME_OUT, \
@@ -147,6 +148,7 @@ static bits_ack_t settle(bits_req_t *rq)
     if (s->state == BITS_STATE_RECEIVING && s->received == s->total) {
         s->state = BITS_STATE_COMPLETING;
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, rq->r,
+                      "BITS00108: "
                       "BITS session %s completed: %" APR_OFF_T_FMT " bytes received",
                       s->id, s->total);
     }
@@ -186,6 +188,7 @@ static bits_ack_t write_tail(bits_req_t *rq, const bits_range_t *rg, apr_off_t s
                          want, at, s->received);
     }
     s->received += res.written;
+    rq->written = res.written;
     if (res.read_rv != APR_SUCCESS)
         return body_broken(rq, res.written, res.read_rv);
     return settle(rq);
@@ -266,6 +269,8 @@ bits_ack_t bits_packet_fragment(bits_req_t *rq)
     case BITS_FRAG_HELD:
         return settle(rq);
     default:
+        if (!bits_space_enough(rq, "Fragment", NULL, &ack))
+            return ack;
         return write_tail(rq, &rg, skip);
     }
 }

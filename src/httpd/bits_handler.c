@@ -18,6 +18,8 @@
 #include "bits_guard.h"
 #include "bits_url.h"
 #include "bits_index.h"
+#include "bits_lognotes.h"
+#include "bits_freespace.h"
 
 #define ACK_BUSY      BITS_ACK_ERR(HTTP_SERVICE_UNAVAILABLE, \
                                    BITS_E_HTTP(HTTP_SERVICE_UNAVAILABLE))
@@ -172,6 +174,8 @@ static bits_ack_t packet_create(bits_req_t *rq)
                          dest);
 
     bits_sweeper_fallback(r, conf, rq->store);    /* without mod_watchdog only */
+    if (!bits_space_enough(rq, "Create-Session", dest, &ack))
+        return ack;
     memset(s, 0, sizeof *s);
     if ((rv = bits_guid_new(s->id)) != APR_SUCCESS)
         return bits_fail(rq, BITS_ACK_ERR(HTTP_INTERNAL_SERVER_ERROR, BITS_E_FAIL), rv,
@@ -215,6 +219,7 @@ static bits_ack_t packet_create(bits_req_t *rq)
                                         (apr_int64_t)bits_conf_fallback(conf)));
     }
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                  "BITS00110: "
                   "BITS session %s created for %s by '%s' (counted as %s)", s->id,
                   dest, ap_escape_logitem(r->pool, s->owner), s->owner_key);
     return BITS_ACK_OK;
@@ -271,7 +276,8 @@ static int open_session(bits_req_t *rq, bits_ack_t *ack)
     if (!bits_state_is_terminal(s->state)
         && bits_session_expired(s, bits_conf_session_timeout(rq->conf), apr_time_now())) {
         rv = bits_index_retire(s, rq->store, BITS_STATE_EXPIRED, r->pool);
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, rv, r, "BITS session %s expired", s->id);
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, rv, r, "BITS00111: "
+                      "BITS session %s expired", s->id);
     }
     return 1;
 }
@@ -336,13 +342,18 @@ int bits_handle_request(request_rec *r, const bits_dir_conf *conf)
         if (bits_url_clean(rq.sess.reply_url))
             apr_table_set(r->err_headers_out, BITS_H_REPLY_URL, rq.sess.reply_url);
         else
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "BITS session %s: the recorded "
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "BITS00112: "
+                          "BITS session %s: the recorded "
                           "reply URL is not a clean URL; not sent", rq.sess.id);
     }
     if (rq.lock)
         bits_lock_release(rq.lock);
     bits_ack_send(r, ack);
-    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "BITS %s %s: Ack %d, received %"
+    bits_log_notes(r, rq.type, rq.have_session || (rq.type == BITS_PACKET_CREATE_SESSION
+                                                   && ack.status == HTTP_OK)
+                               ? rq.sess.id : rq.id_header, ack, rq.written);
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "BITS00113: "
+                  "BITS %s %s: Ack %d, received %"
                   APR_OFF_T_FMT, bits_packet_name(rq.type),
                   rq.have_session ? rq.sess.id : "-", ack.status,
                   rq.have_session ? rq.sess.received : (apr_off_t)-1);

@@ -87,7 +87,7 @@ int bits_store_fixups(request_rec *r)
         return rc;
     if (bits_store_reserved(bits_all_stores(r->server), path, r->pool)) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                      "refusing %s of a BITS session store: %s", r->method,
+                      "BITS00114: refusing %s of a BITS session store: %s", r->method,
                       ap_escape_logitem(r->pool, path));
         return HTTP_NOT_FOUND;
     }

@@ -44,7 +44,8 @@ int bits_reply_map(request_rec *r, const char *store)
         || !bits_session_of_vhost(&s, r->server->server_hostname))
         return HTTP_NOT_FOUND;
     if (strcmp(s.owner, bits_request_user(r)) != 0) {
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "BITS session %s: reply refused "
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "BITS00115: "
+                      "BITS session %s: reply refused "
                       "to '%s', it belongs to another user", id,
                       ap_escape_logitem(r->pool, bits_request_user(r)));
         return HTTP_FORBIDDEN;

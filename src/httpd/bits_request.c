@@ -10,6 +10,50 @@
 #include "bits_request.h"
 #include "bits_ack.h"
 
+/* The message id of a refusal's log line names the kind of answer (status,
+ * HRESULT, context), so that operators can grep and alert on one kind,
+ * e.g. disk full (README "Message ids").  An application's own answers
+ * share an id per status; ANY_CODE matches every HRESULT. */
+#define ANY_CODE 1u
+static const struct {
+    int status;
+    unsigned int code;
+    int context;
+    const char *id;
+} fail_ids[] = {
+    { 400, BITS_E_INVALIDARG,             BITS_CONTEXT_SERVER, "BITS00001" },
+    { 403, BITS_E_ACCESSDENIED,           BITS_CONTEXT_SERVER, "BITS00002" },
+    { 403, BITS_E_SERVER_EXECUTE_ENABLED, BITS_CONTEXT_SERVER, "BITS00003" },
+    { 404, BITS_E_HTTP(404),              BITS_CONTEXT_SERVER, "BITS00004" },
+    { 408, BITS_E_HTTP(408),              BITS_CONTEXT_SERVER, "BITS00005" },
+    { 413, BITS_E_HTTP(413),              BITS_CONTEXT_SERVER, "BITS00006" },
+    { 416, BITS_E_OK,                     BITS_CONTEXT_SERVER, "BITS00007" },
+    { 500, BITS_E_SESSION_NOT_FOUND,      BITS_CONTEXT_SERVER, "BITS00008" },
+    { 500, BITS_E_DISK_FULL,              BITS_CONTEXT_SERVER, "BITS00009" },
+    { 500, BITS_E_FAIL,                   BITS_CONTEXT_SERVER, "BITS00010" },
+    { 500, BITS_E_TOO_LARGE,              BITS_CONTEXT_SERVER, "BITS00011" },
+    { 501, BITS_E_ACCESSDENIED,           BITS_CONTEXT_SERVER, "BITS00012" },
+    { 503, BITS_E_HTTP(503),              BITS_CONTEXT_SERVER, "BITS00013" },
+    { 400, ANY_CODE,                 BITS_CONTEXT_APPLICATION, "BITS00014" },
+    { 408, ANY_CODE,                 BITS_CONTEXT_APPLICATION, "BITS00015" },
+    { 500, ANY_CODE,                 BITS_CONTEXT_APPLICATION, "BITS00016" },
+    { 503, ANY_CODE,                 BITS_CONTEXT_APPLICATION, "BITS00017" },
+    { 0,   ANY_CODE,                 BITS_CONTEXT_APPLICATION, "BITS00018" },
+};
+#define OTHER_REFUSAL_ID "BITS00019"
+
+static const char *fail_msgid(bits_ack_t ack)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof fail_ids / sizeof *fail_ids; i++)
+        if ((fail_ids[i].status == ack.status || fail_ids[i].status == 0)
+            && (fail_ids[i].code == ack.code || fail_ids[i].code == ANY_CODE)
+            && fail_ids[i].context == ack.context)
+            return fail_ids[i].id;
+    return OTHER_REFUSAL_ID;
+}
+
 bits_ack_t bits_fail(bits_req_t *rq, bits_ack_t ack, apr_status_t rv,
                      const char *fmt, ...)
 {
@@ -26,7 +70,8 @@ bits_ack_t bits_fail(bits_req_t *rq, bits_ack_t ack, apr_status_t rv,
     why = apr_pvsprintf(rq->r->pool, fmt, ap);
     va_end(ap);
     ap_log_rerror(APLOG_MARK, level, rv, rq->r,
-                  "BITS %s %s: %d %s: %s", bits_packet_name(rq->type),
+                  "%s: BITS %s %s: %d %s: %s", fail_msgid(ack),
+                  bits_packet_name(rq->type),
                   rq->id_header ? ap_escape_logitem(rq->r->pool, rq->id_header) : "-",
                   ack.status, bits_hresult_str(ack.code, rq->r->pool), why);
     return ack;

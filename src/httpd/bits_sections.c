@@ -140,25 +140,30 @@ static int section_applies(const core_dir_config *cd, const char *path,
     return dirs && apr_fnmatch(cd->d, dirs, APR_FNM_PATHNAME) == APR_SUCCESS;
 }
 
-/* The configuration in effect for an upload section: the server's
- * defaults and every section of its kind that applies, merged in httpd's
- * order (sec_dir and sec_url are sorted so).  .htaccess files cannot be
- * known here: the checks at Create-Session cover them. */
-static ap_conf_vector_t *effective_config(const upload_section_t *u, apr_pool_t *p)
+ap_conf_vector_t *bits_section_config(server_rec *s, const char *path, int is_location,
+                                     apr_pool_t *p)
 {
-    core_server_config *sc = ap_get_core_module_config(u->server->module_config);
-    apr_array_header_t *sections = u->is_location ? sc->sec_url : sc->sec_dir;
-    const char *path = u->is_location ? u->path : apr_pstrcat(p, u->path, "/", NULL);
-    ap_conf_vector_t *merged = u->server->lookup_defaults;
+    core_server_config *sc = ap_get_core_module_config(s->module_config);
+    apr_array_header_t *sections = is_location ? sc->sec_url : sc->sec_dir;
+    ap_conf_vector_t *merged = s->lookup_defaults;
     int i;
 
     for (i = 0; sections && i < sections->nelts; i++) {
         ap_conf_vector_t *entry = APR_ARRAY_IDX(sections, i, ap_conf_vector_t *);
 
-        if (section_applies(ap_get_core_module_config(entry), path, u->is_location, p))
+        if (section_applies(ap_get_core_module_config(entry), path, is_location, p))
             merged = ap_merge_per_dir_configs(p, merged, entry);
     }
     return merged;
+}
+
+/* The configuration in effect for an upload section.  .htaccess files
+ * cannot be known here: the checks at Create-Session cover them. */
+static ap_conf_vector_t *effective_config(const upload_section_t *u, apr_pool_t *p)
+{
+    const char *path = u->is_location ? u->path : apr_pstrcat(p, u->path, "/", NULL);
+
+    return bits_section_config(u->server, path, u->is_location, p);
 }
 
 static int effective_options(const upload_section_t *u, apr_pool_t *p)
@@ -207,7 +212,8 @@ void bits_warn_executable_sections(apr_pool_t *ptemp, server_rec *s)
         opts = effective_options(u, ptemp);
         if (!(opts & EXEC_OPTIONS))
             continue;
-        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "mod_bits: <%s %s> (%s:%u) "
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "BITS00116: "
+                     "mod_bits: <%s %s> (%s:%u) "
                      "enables BITS uploads with Options%s%s in effect: every upload "
                      "there is refused with 0x80200023 (BG_E_SERVER_EXECUTE_ENABLED); "
                      "set Options -ExecCGI -Includes for upload directories",

@@ -11,7 +11,6 @@
 #include <ap_mpm.h>
 #include <unixd.h>
 #include <errno.h>
-#include <grp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <curl/curl.h>
@@ -21,6 +20,7 @@
 #include "bits_notify.h"
 #include "bits_sections.h"
 #include "bits_sweeper.h"
+#include "bits_conftest.h"
 
 int bits_method_number = M_INVALID;
 bits_claims_t *bits_child_claims;
@@ -57,29 +57,9 @@ static void collect_stores(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *mai
     for (s = main; s; s = s->next)
         bits_server_conf(s)->all = all;
     if (bits_stores_count(all))
-        ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, main, "mod_bits: %d configured "
+        ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, main, "BITS00117: "
+                     "mod_bits: %d configured "
                      "session store(s), refused to every URL", bits_stores_count(all));
-}
-
-/* 1 if the user the children run as is a member of group g. */
-static int server_user_in_group(apr_gid_t g)
-{
-    gid_t groups[256];
-    int n = (int)(sizeof groups / sizeof *groups), i;
-
-    if (geteuid() != 0) {           /* not started as root: we are the user */
-        if (getegid() == g)
-            return 1;
-        n = getgroups(n, groups);
-    }
-    else if (getgrouplist(ap_unixd_config.user_name, ap_unixd_config.group_id,
-                          groups, &n) < 0) {
-        n = 0;
-    }
-    for (i = 0; i < n; i++)
-        if (groups[i] == g)
-            return 1;
-    return ap_unixd_config.group_id == g;
 }
 
 /* Store files are given the BITSSessionGroup group (chown); that only
@@ -93,8 +73,9 @@ static void check_session_groups(server_rec *main)
         apr_array_header_t *g = bits_server_conf(s)->groups;
         for (i = 0; i < g->nelts; i++) {
             apr_gid_t gid = APR_ARRAY_IDX(g, i, apr_gid_t);
-            if (!server_user_in_group(gid))
-                ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, "BITSSessionGroup: the "
+            if (!bits_server_user_in_group(gid))
+                ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, "BITS00118: "
+                             "BITSSessionGroup: the "
                              "server user %s is not a member of group %ld; creating "
                              "sessions in a store with that group will fail with "
                              "EPERM (add the user to the group)",
@@ -127,7 +108,7 @@ static void setup_notify_slots(apr_pool_t *pconf, server_rec *s)
     bits_notify_slots = configured != BITS_UNSET
                         ? configured : (workers / 4 > 0 ? workers / 4 : 1);
     if (bits_notify_slots > workers)
-        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "mod_bits: "
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "BITS00119: mod_bits: "
                      "BITSMaxConcurrentNotifications %d is more than the %d workers "
                      "of this server (MaxRequestWorkers): a slow application can "
                      "still occupy all of them", bits_notify_slots, workers);
@@ -143,7 +124,8 @@ static void setup_notify_slots(apr_pool_t *pconf, server_rec *s)
                 rv = APR_FROM_OS_ERROR(errno);
     }
     if (rv != APR_SUCCESS)
-        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, "mod_bits: cannot set up %s for "
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, "BITS00120: "
+                     "mod_bits: cannot set up %s for "
                      "BITSMaxConcurrentNotifications; notifications will not be "
                      "limited", bits_notify_slot_dir);
 }
@@ -173,6 +155,7 @@ int bits_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     bits_note_docroot_sections(pconf, s);
     bits_warn_executable_sections(ptemp, s);   /* once, into the error log */
     bits_vhost_warnings(s);
+    bits_check_config(ptemp, s);
     setup_notify_slots(pconf, s);
     bits_sweeper_post_config(pconf, ptemp, s);
     return OK;
@@ -188,6 +171,7 @@ void bits_test_config(apr_pool_t *pconf, server_rec *s)
     bits_note_docroot_sections(pconf, s);
     bits_warn_executable_sections(ptemp, s);
     bits_vhost_warnings(s);
+    bits_check_config(ptemp, s);
     apr_pool_destroy(ptemp);
 }
 
@@ -205,5 +189,6 @@ void bits_child_init(apr_pool_t *p, server_rec *s)
     bits_sweeper_child_init(p, s, bits_child_claims);
     if (rv != APR_SUCCESS)
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
+                     "BITS00121: "
                      "mod_bits: cannot set up this child (claim table, libcurl)");
 }

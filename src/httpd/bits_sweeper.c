@@ -101,11 +101,11 @@ static void register_section(void *baton, server_rec *s, const char *path,
     bits_sweep_entry_of(merged, store, &e);
     rv = bits_sweep_register(registry_dir, &e, config_epoch, &written, st->p);
     if (rv != APR_SUCCESS)
-        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, "mod_bits: cannot register the "
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, "BITS00130: mod_bits: cannot register the "
                      "session store %s in %s for the background sweep", store,
                      registry_dir);
     else if (written)
-        ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, "mod_bits: sweeping %s (%s)",
+        ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, "BITS00132: mod_bits: sweeping %s (%s)",
                      store, describe(&e, st->p));
 }
 
@@ -160,13 +160,13 @@ static int begin_sweep(const bits_sweep_entry_t *e, apr_time_t now, apr_pool_t *
     apr_pool_create(&pool, NULL);
     rv = bits_sweep_lock(&sweeper.lock, claims, e->store, pool);
     if (rv == APR_EBUSY) {
-        ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, sweeper.s, "BITS sweep of %s: "
+        ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, sweeper.s, "BITS00134: BITS sweep of %s: "
                      "another process is sweeping it", e->store);
     }
     else if (rv != APR_SUCCESS) {
         /* A store not created yet has nothing to sweep. */
         if (!APR_STATUS_IS_ENOENT(rv) && should_log(e->store, now))
-            ap_log_error(APLOG_MARK, APLOG_ERR, rv, sweeper.s, "BITS sweep of %s: "
+            ap_log_error(APLOG_MARK, APLOG_ERR, rv, sweeper.s, "BITS00135: BITS sweep of %s: "
                          "cannot take its sweep lock", e->store);
     }
     else if (!bits_sweep_is_due(e->store, e->interval, apr_time_now(), pool)) {
@@ -175,7 +175,7 @@ static int begin_sweep(const bits_sweep_entry_t *e, apr_time_t now, apr_pool_t *
     else if ((rv = bits_sweep_begin(&sweeper.cursor, e->store, &e->policy, NULL,
                                     claims, now, pool)) != APR_SUCCESS) {
         if (should_log(e->store, now))
-            ap_log_error(APLOG_MARK, APLOG_ERR, rv, sweeper.s, "BITS sweep of %s: "
+            ap_log_error(APLOG_MARK, APLOG_ERR, rv, sweeper.s, "BITS00136: BITS sweep of %s: "
                          "cannot read the store", e->store);
     }
     if (rv != APR_SUCCESS) {
@@ -186,7 +186,7 @@ static int begin_sweep(const bits_sweep_entry_t *e, apr_time_t now, apr_pool_t *
     sweeper.pool = pool;
     sweeper.started = apr_time_now();
     sweeper.steps = 0;
-    ap_log_error(APLOG_MARK, APLOG_INFO, 0, sweeper.s, "BITS sweep of %s started by "
+    ap_log_error(APLOG_MARK, APLOG_INFO, 0, sweeper.s, "BITS00137: BITS sweep of %s started by "
                  "the background sweeper (pid %" APR_PID_T_FMT "; %s)", e->store,
                  getpid(), describe(e, pool));
     return 1;
@@ -210,20 +210,15 @@ static void pick_store(apr_pool_t *ptemp)
     }
 }
 
+/* The sweep's outcome: on the server's log (a request's only for the
+ * fallback inside Create-Session, which has no request line to add). */
 static void log_stats(int level, apr_status_t rv, server_rec *s, request_rec *r,
                       const char *store, const bits_sweep_stats_t *st, const char *how)
 {
-    const char *fmt = "BITS sweep of %s: %d live, %d expired, %d over the per-owner "
-                      "limit, %d removed, %d busy; index: %d added, %d dropped%s";
-
-    if (r)
-        ap_log_rerror(APLOG_MARK, level, rv, r, fmt, store, st->live, st->expired,
-                      st->limited, st->removed, st->busy, st->indexed, st->unindexed,
-                      how);
-    else
-        ap_log_error(APLOG_MARK, level, rv, s, fmt, store, st->live, st->expired,
-                     st->limited, st->removed, st->busy, st->indexed, st->unindexed,
-                     how);
+    ap_log_error(APLOG_MARK, level, rv, r ? r->server : s, "BITS00109: BITS sweep of "
+                 "%s: %d live, %d expired, %d over the per-owner limit, %d removed, "
+                 "%d busy; index: %d added, %d dropped%s", store, st->live, st->expired,
+                 st->limited, st->removed, st->busy, st->indexed, st->unindexed, how);
 }
 
 static void end_sweep(apr_status_t rv, const char *why)
@@ -269,7 +264,7 @@ static apr_status_t sweeper_callback(int state, void *data, apr_pool_t *ptemp)
         sweeper.s = data;
         apr_pool_create(&sweeper.logged_pool, NULL);
         sweeper.logged = apr_hash_make(sweeper.logged_pool);
-        ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, sweeper.s, "mod_bits: the background "
+        ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, sweeper.s, "BITS00138: mod_bits: the background "
                      "sweeper runs in pid %" APR_PID_T_FMT, getpid());
         break;
     case AP_WATCHDOG_STATE_RUNNING:
@@ -298,7 +293,7 @@ static int start_timer(apr_pool_t *pconf, server_rec *s)
     get_instance = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_get_instance);
     register_callback = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_register_callback);
     if (!get_instance || !register_callback) {
-        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "mod_bits: mod_watchdog is not "
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "BITS00139: mod_bits: mod_watchdog is not "
                      "loaded, so the session stores are swept inside Create-Session "
                      "requests (a client may wait for a sweep, and a store without "
                      "new sessions is not swept); load it (LoadModule "
@@ -312,7 +307,7 @@ static int start_timer(apr_pool_t *pconf, server_rec *s)
     if (rv == APR_SUCCESS)
         rv = register_callback(wd, BITS_SWEEP_TICK, s, sweeper_callback);
     if (rv != APR_SUCCESS && !APR_STATUS_IS_EEXIST(rv)) {
-        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, "mod_bits: cannot start the "
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, "BITS00140: mod_bits: cannot start the "
                      "background sweep (mod_watchdog); the session stores are "
                      "swept inside Create-Session requests instead");
         return 0;
@@ -333,7 +328,7 @@ void bits_sweeper_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *
         rv = give_registry_to_user(ptemp);
     }
     if (rv != APR_SUCCESS)
-        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, "mod_bits: cannot set up %s, the "
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, "BITS00141: mod_bits: cannot set up %s, the "
                      "registry of session stores to sweep in the background",
                      registry_dir);
     timer_on = start_timer(pconf, s);
@@ -349,7 +344,7 @@ void bits_sweeper_child_init(apr_pool_t *pchild, server_rec *s,
         rv = apr_thread_mutex_create(&cache_mutex, APR_THREAD_MUTEX_DEFAULT, pchild);
     if (rv != APR_SUCCESS) {
         cache_mutex = NULL;
-        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "mod_bits: cannot set up the "
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "BITS00142: mod_bits: cannot set up the "
                      "registry of swept stores in this child");
         return;
     }
@@ -382,11 +377,11 @@ void bits_sweeper_note_store(request_rec *r, const bits_dir_conf *conf,
     if (rv == APR_EBUSY)
         return;                     /* another child is registering: next time */
     if (rv != APR_SUCCESS)
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, "mod_bits: cannot register the "
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, "BITS00131: mod_bits: cannot register the "
                       "session store %s in %s for the background sweep", store,
                       registry_dir);
     else if (written)
-        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "mod_bits: sweeping %s (%s)",
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "BITS00133: mod_bits: sweeping %s (%s)",
                       store, describe(&e, r->pool));
     /* Known either way: a failure is logged once per child. */
     apr_thread_mutex_lock(cache_mutex);

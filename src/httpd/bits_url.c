@@ -47,7 +47,8 @@ const char *bits_client_upload_url(request_rec *r)
     if (r->hostname && vhost_answers(r, r->hostname, ap_get_server_port(r)))
         return ap_construct_url(r->pool, target, r);
     if (r->hostname)
-        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "BITS: this server does not "
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "BITS00122: "
+                      "BITS: this server does not "
                       "answer to the host '%s'; URLs name %s instead",
                       ap_escape_logitem(r->pool, r->hostname),
                       r->server->server_hostname);

@@ -58,7 +58,8 @@ static void warn_global_enable(server_rec *main)
         own = own_conf(s, main);
         if ((own && own->level_enabled != BITS_UNSET) || level_conf(s)->enabled != 1)
             continue;
-        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, main, "mod_bits: the server-level "
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, main, "BITS00123: "
+                     "mod_bits: the server-level "
                      "BITSUploadEnabled On (%s:%u) enables BITS uploads into the "
                      "DocumentRoot %s of the virtual host %s (%s:%u); write "
                      "BITSUploadEnabled in each <VirtualHost> instead, or Off in "
@@ -93,7 +94,8 @@ static void check_host_id(server_rec *s, const char *host_id, const char *file,
         return;
     where = file ? apr_psprintf(s->process->pconf, "%s:%u", file, line)
                  : "at server or virtual host level";
-    ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "mod_bits: BITSHostId %s (%s) "
+    ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "BITS00124: "
+                 "mod_bits: BITSHostId %s (%s) "
                  "is not the ServerName or a ServerAlias of the %s %s (%s:%u): a "
                  "client pinned to it may reach another virtual host, which does not "
                  "know its sessions", host_id, where,
