@@ -20,6 +20,8 @@
 #define BITS_DEFAULT_SESSIONS_LIMIT    50        /* per user (IIS) */
 #define BITS_DEFAULT_NOTIFY_RETRY      5         /* s, first backoff after a failure */
 #define BITS_DEFAULT_MAX_REPLY         (64 * 1024 * 1024)   /* bytes */
+#define BITS_DEFAULT_SYNC_BATCH_TIME   1         /* s, group commit (BITSFragmentSync Off) */
+#define BITS_DEFAULT_SYNC_BATCH_BYTES  (64 * 1024 * 1024)
 
 typedef struct {
     int enabled;               /* BITSUploadEnabled: BITS_UNSET / 0 / 1 */
@@ -47,6 +49,9 @@ typedef struct {
     int owners_limit;          /* BITSSessionOwnersLimit, 0 = unlimited */
     apr_int64_t notify_retry;  /* BITSNotificationRetryDelay, s (0 = no backoff) */
     apr_off_t max_reply;       /* BITSMaximumReplySize; -1 unlimited */
+    int fragment_sync;         /* BITSFragmentSync: every Ack durable */
+    apr_int64_t sync_batch_time;   /* BITSFragmentSyncBatch: seconds ... */
+    apr_off_t sync_batch_bytes;    /* ... and bytes between syncs (Off) */
 } bits_dir_conf;
 
 #define BITS_GROUP_NONE (-2)
@@ -67,6 +72,9 @@ int bits_conf_overwrites(const bits_dir_conf *c);
 int bits_conf_sessions_limit(const bits_dir_conf *c);       /* 0: none */
 int bits_conf_owners_limit(const bits_dir_conf *c);         /* 0: none */
 int bits_conf_notify_type(const bits_dir_conf *c);
+int bits_conf_fragment_sync(const bits_dir_conf *c);        /* 1: every Ack durable */
+apr_interval_time_t bits_conf_sync_batch_time(const bits_dir_conf *c);
+apr_off_t bits_conf_sync_batch_bytes(const bits_dir_conf *c);
 /* The group of the session store, or BITS_NO_GROUP (bits_session.h). */
 apr_gid_t bits_conf_session_group(const bits_dir_conf *c);
 

@@ -20,6 +20,7 @@
 #include "bits_protocol.h"
 #include "bits_notify.h"
 #include "bits_sections.h"
+#include "bits_commit.h"
 
 int bits_method_number = M_INVALID;
 bits_claims_t *bits_child_claims;
@@ -191,6 +192,7 @@ void bits_child_init(apr_pool_t *p, server_rec *s)
     rv = bits_claims_create(&bits_child_claims, threads > 0 ? threads : 1, p);
     if (rv == APR_SUCCESS)
         rv = bits_notify_child_init(p);
+    bits_commit_child_init();
     if (rv != APR_SUCCESS)
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
                      "mod_bits: cannot set up this child (claim table, libcurl)");
