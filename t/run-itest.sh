@@ -29,8 +29,9 @@ SCENARIOS=(
     flood flood/members flood/wide floodcap
     # issue 7, BITS per virtual host (t/29_vhost.t)
     vhost
-    # issue 9, progress records in place (t/34_progress.t)
-    progress
+    # issue 9, progress records in place (t/34_progress.t), group commit
+    # (t/39_durable.t), upgraded stores (t/38_upgrade.t)
+    progress durable durablesync durablekill upgrade
     # issue 11, bitsup the client (t/30_bitsup.t)
     bitsup bitsupreply bitsupfarm bitsuptls bitsupkrb
 )

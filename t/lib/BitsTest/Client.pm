@@ -33,6 +33,7 @@ our @EXPORT = qw(
     raw_request raw_head raw_connect raw_send read_response
     random_bytes sha256_hex sha256_file file_bytes
     reset_scenario htdocs t_dir logs_dir session_root session_dir state_file read_state
+    read_progress rewrite_progress_slot
     request_file ack_is ack_shape_ok sid_of received_of
     auth_header find_files_named tree_snapshot
     httpd_parent_pid httpd_children wait_for_server
