@@ -31,7 +31,7 @@ SCENARIOS=(
     vhost
     # issue 9, progress records in place (t/34_progress.t), group commit
     # (t/39_durable.t), upgraded stores (t/38_upgrade.t)
-    progress durable durablesync durablekill upgrade
+    progress durable durablesync durablekill upgrade farmsync
     # issue 11, bitsup the client (t/30_bitsup.t)
     bitsup bitsupreply bitsupfarm bitsuptls bitsupkrb
 )
@@ -40,6 +40,7 @@ CUSTOM_SESSIONS=t/state/custom-sessions
 XDEV_SESSIONS=t/state/xdev-sessions
 XDEVFULL_SESSIONS=t/state/xdevfull-sessions
 FARM_SESSIONS=t/state/farm-sessions
+FARMSYNC_SESSIONS=t/state/farmsync-sessions
 
 # Unmounts file systems the suite left mounted below $1/t (t/htdocs/diskfull,
 # t/htdocs/xdevfull, t/state/xdev-sessions).
@@ -62,7 +63,7 @@ remove_scenarios() {
         rm -rf "t/htdocs/${d%%/*}"
     done
     rm -rf t/htdocs/outside "$CUSTOM_SESSIONS" "$XDEV_SESSIONS" "$XDEVFULL_SESSIONS" \
-        "$FARM_SESSIONS" "$HTPASSWD_FILE" t/state/node2 t/state/slowbody t/state/davorder-* \
+        "$FARM_SESSIONS" "$FARMSYNC_SESSIONS" "$HTPASSWD_FILE" t/state/node2 t/state/slowbody t/state/davorder-* \
         t/state/vhost
 }
 
@@ -127,8 +128,8 @@ for d in "${SCENARIOS[@]}"; do
     mkdir -p "t/htdocs/$d"
     chmod 0777 "t/htdocs/$d"
 done
-mkdir -p "$CUSTOM_SESSIONS" "$XDEV_SESSIONS" "$XDEVFULL_SESSIONS" "$FARM_SESSIONS"
-chmod 0777 "$CUSTOM_SESSIONS" "$XDEV_SESSIONS" "$XDEVFULL_SESSIONS" "$FARM_SESSIONS"
+mkdir -p "$CUSTOM_SESSIONS" "$XDEV_SESSIONS" "$XDEVFULL_SESSIONS" "$FARM_SESSIONS" "$FARMSYNC_SESSIONS"
+chmod 0777 "$CUSTOM_SESSIONS" "$XDEV_SESSIONS" "$XDEVFULL_SESSIONS" "$FARM_SESSIONS" "$FARMSYNC_SESSIONS"
 htpasswd -b -c "$HTPASSWD_FILE" alice alice-secret >/dev/null 2>&1
 htpasswd -b "$HTPASSWD_FILE" bob bob-secret >/dev/null 2>&1
 chmod 0644 "$HTPASSWD_FILE"
