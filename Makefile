@@ -24,18 +24,24 @@ UNIT_SRCS = $(wildcard t/unit/*.c)
 UNIT_BIN  = t/unit/check_main
 # bitsup, the BITS upload client (bitsup/, its own Makefile).
 BITSUP    = bitsup/bitsup
+# bitsctl, the session store tool (bitsctl/, its own Makefile; links the core).
+BITSCTL   = bitsctl/bitsctl
 PREFIX   ?= /usr/local
+# The release: VERSION is the one place it is written (debian/changelog must
+# agree, t/43_version.t checks); the module reports it in the Server header.
+VERSION  := $(shell cat VERSION)
+VERSION_DEF = -DMOD_BITS_VERSION='\"$(VERSION)\"'
 
-.PHONY: all deps tree-check unit itest sanitize-itest test run stop demo bench install install-bitsup uninstall clean fuzz fuzz-build fuzz-cc
+.PHONY: all deps tree-check unit itest farm-test sanitize-itest test run stop demo bench bench-tools soak install install-bitsup install-bitsctl uninstall clean fuzz fuzz-build fuzz-cc deb deb-test
 
-all: $(MODULE) $(BITSUP)
+all: $(MODULE) $(BITSUP) $(BITSCTL)
 
 deps:
 	@scripts/install-deps.sh
 
-$(MODULE): $(SRCS) $(HDRS) src/core/.no-httpd
-	$(APXS) -c -I include/core -I include/httpd $(addprefix -Wc$(comma),$(WARN)) \
-	    -o mod_bits.la $(SRCS) $$(pkg-config --libs libcurl)
+$(MODULE): $(SRCS) $(HDRS) src/core/.no-httpd VERSION
+	$(APXS) -c -I include/core -I include/httpd $(VERSION_DEF) \
+	    $(addprefix -Wc$(comma),$(WARN)) -o mod_bits.la $(SRCS) $$(pkg-config --libs libcurl)
 
 # The boundary, enforced: every core file compiles without httpd's headers.
 src/core/.no-httpd: $(CORE_SRCS) $(CORE_HDRS)
@@ -47,14 +53,19 @@ $(UNIT_BIN): $(UNIT_SRCS) $(CORE_SRCS) $(CORE_HDRS)
 	$(CC) $(WARN) -g $(SANITIZE) $(CORE_CFLAGS) $$(pkg-config --cflags check) \
 	    -o $@ $(UNIT_SRCS) $(CORE_SRCS) $$(pkg-config --libs check apr-1 libcurl)
 
-$(BITSUP): $(wildcard bitsup/*.c) bitsup/bitsup.h bitsup/Makefile
+$(BITSUP): $(wildcard bitsup/*.c) bitsup/bitsup.h bitsup/Makefile VERSION
 	$(MAKE) -C bitsup
 
+$(BITSCTL): $(wildcard bitsctl/*.c) bitsctl/bitsctl.h bitsctl/Makefile $(CORE_SRCS) $(CORE_HDRS)
+	$(MAKE) -C bitsctl
+
 # The tree's own rules: calls between source files go one way, the core
-# below the glue; every source file carries its licence line.
+# below the glue; every source file carries its licence line; every §
+# reference names a heading of docs/protocol.md.
 tree-check:
 	scripts/check-layers.sh $(APXS)
 	scripts/check-headers.sh
+	scripts/check-doc-refs.sh
 
 unit: $(UNIT_BIN) tree-check
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
@@ -62,13 +73,20 @@ unit: $(UNIT_BIN) tree-check
 	$(MAKE) -C bitsup check
 
 # `make itest TESTS="t/03_fragment.t t/09_security.t"` runs only those files.
-itest: $(MODULE) $(BITSUP)
+itest: $(MODULE) $(BITSUP) $(BITSCTL)
 	t/run-itest.sh $(APXS) $(TESTS)
 
 test: deps
 	$(MAKE) all
 	$(MAKE) unit
 	$(MAKE) itest
+
+# The web farm on real parts (issue 12, t/farm/run.sh): HAProxy in front of
+# three nodes, on a local store and on a GlusterFS volume in a network
+# namespace.  Root only; a few minutes, so not part of `make test`.
+farm-test: deps
+	$(MAKE) all
+	t/farm/run.sh
 
 run: deps
 	$(MAKE) all
@@ -88,7 +106,7 @@ SAN_RT   = $(shell $(CC) -print-file-name=libasan.so):$(shell $(CC) -print-file-
 sanitize-itest:
 	rm -rf $(ASAN_DIR) && mkdir -m 755 $(ASAN_DIR)
 	git ls-files -z | xargs -0 tar -cf - | tar -C $(ASAN_DIR) -xf -
-	cd $(ASAN_DIR) && $(APXS) -c -I include/core -I include/httpd $(addprefix -Wc$(comma),$(WARN) $(SANITIZE)) \
+	cd $(ASAN_DIR) && $(APXS) -c -I include/core -I include/httpd $(VERSION_DEF) $(addprefix -Wc$(comma),$(WARN) $(SANITIZE)) \
 	    -Wl,-fsanitize=address,undefined -o mod_bits.la $(SRCS) $$(pkg-config --libs libcurl)
 	cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=0:log_path=$(ASAN_DIR)/asan \
 	    UBSAN_OPTIONS=print_stacktrace=1:log_path=$(ASAN_DIR)/ubsan \
@@ -140,10 +158,32 @@ fuzz-build: $(FUZZ_BINS)
 fuzz: fuzz-build
 	FUZZ_SECONDS=$(FUZZ_SECONDS) t/fuzz/run-fuzz.sh $(FUZZ_BINS)
 
-# Throughput against mod_dav's ranged PUT and memory per child; not part of
-# `make test` (timing is not a test on a noisy machine).
-bench: $(MODULE)
+# The bench's tools (t/bench): bitsload, a lean load generator on raw
+# keep-alive sockets (the client must not be the bottleneck), and bitsfill,
+# which writes sessions into a store through the core's own record code.
+BENCH_LOAD = t/bench/bitsload
+BENCH_FILL = t/bench/bitsfill
+$(BENCH_LOAD): t/bench/bitsload.c
+	$(CC) $(WARN) -O2 -g -o $@ $< -lpthread
+
+$(BENCH_FILL): t/bench/bitsfill.c $(CORE_SRCS) $(CORE_HDRS)
+	$(CC) $(WARN) -O2 -g $(CORE_CFLAGS) -o $@ \
+	    $< $(CORE_SRCS) $$(pkg-config --libs apr-1 libcurl)
+
+bench-tools: $(BENCH_LOAD) $(BENCH_FILL)
+
+# Throughput against mod_dav_fs on one private httpd, memory, the store's
+# size and the sweep (scripts/bench.pl; BENCH_QUICK=1, BENCH_ROUNDS=N,
+# BENCH_OUT=dir).  Not part of `make test`: timing is not a test on a
+# noisy machine, so goals are printed beside the ratios, never asserted.
+bench: $(MODULE) bench-tools
 	BITS_TOP=$(CURDIR) scripts/bench.pl
+
+# Long random uploads with kill -9 of clients and httpd children, every
+# upload checked byte for byte, httpd RSS watched (SOAK_SECONDS, default
+# 1800).
+soak: $(MODULE) $(BITSUP) bench-tools
+	BITS_TOP=$(CURDIR) scripts/soak.pl
 
 # `make install DESTDIR=/tmp/stage` stages a package; `make uninstall`
 # undoes it.  The module is copied as it is (what apxs -i does for a .so,
@@ -152,7 +192,7 @@ bench: $(MODULE)
 # $(DESTDIR)$(PREFIX)/share/man/man1 (PREFIX=/usr/local).
 MODULE_DIR    = $(shell $(APXS) -q LIBEXECDIR)
 MODS_AVAILABLE = /etc/apache2/mods-available
-install: $(MODULE) install-bitsup
+install: $(MODULE) install-bitsup install-bitsctl
 	install -d $(DESTDIR)$(MODULE_DIR) $(DESTDIR)$(MODS_AVAILABLE)
 	install -m 0644 $(MODULE) $(DESTDIR)$(MODULE_DIR)/mod_bits.so
 	install -m 0644 conf/bits.load $(DESTDIR)$(MODS_AVAILABLE)/bits.load
@@ -160,15 +200,35 @@ install: $(MODULE) install-bitsup
 
 uninstall:
 	$(MAKE) -C bitsup uninstall PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+	$(MAKE) -C bitsctl uninstall PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
 	rm -f $(DESTDIR)$(MODULE_DIR)/mod_bits.so $(DESTDIR)$(MODS_AVAILABLE)/bits.load \
 	    $(DESTDIR)$(MODS_AVAILABLE)/bits.conf
 
 install-bitsup: $(BITSUP)
 	$(MAKE) -C bitsup install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
 
+# bitsctl to $(DESTDIR)$(PREFIX)/sbin, its man page to .../share/man/man8.
+install-bitsctl: $(BITSCTL)
+	$(MAKE) -C bitsctl install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+
+# Debian packages (debian/): libapache2-mod-bits and bitsup, built with
+# dpkg-buildpackage -us -uc -b in a copy of the tree; the .debs land in
+# $(DEB_DIR), lintian errors fail.  `make deb-test` (root) builds them
+# without the unit tests, installs them on this machine, enables the module
+# in the system apache2 on 127.0.0.1:18850, uploads with the packaged
+# bitsup, purges them and checks the machine is as it was.
+DEB_DIR ?= /tmp/mod_bits-deb
+deb: deps
+	scripts/deb-build.sh $(DEB_DIR)
+
+deb-test: deps
+	DEB_BUILD_OPTIONS=nocheck scripts/deb-build.sh $(DEB_DIR)
+	scripts/deb-test.sh $(DEB_DIR)
+
 clean:
 	$(MAKE) -C bitsup clean
+	$(MAKE) -C bitsctl clean
 	rm -rf .libs src/*/.libs *.la *.lo *.slo *.o src/*/*.lo src/*/*.slo src/*/*.o \
-	    src/core/.no-httpd \
-	    $(UNIT_BIN) run/ t/fuzz/bin t/fuzz/work
+	    src/core/.no-httpd $(UNIT_BIN) run/ t/fuzz/bin t/fuzz/work \
+	    $(BENCH_LOAD) $(BENCH_FILL) bench/out t/state/farm-*
 	-t/run-itest.sh clean

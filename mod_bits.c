@@ -40,11 +40,14 @@ static void bits_register_hooks(apr_pool_t *p)
      * location; ours runs after it, whatever the LoadModule order, so that
      * BITS_POST reaches mod_bits there. */
     static const char *const after_dav[] = { "mod_dav.c", NULL };
+    /* The background sweeper (mod_watchdog) is set up in post_config and
+     * ticks in a thread mod_watchdog starts at child_init: ours first. */
+    static const char *const before_watchdog[] = { "mod_watchdog.c", NULL };
 
     (void)p;
-    ap_hook_post_config(bits_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_post_config(bits_post_config, NULL, before_watchdog, APR_HOOK_MIDDLE);
     ap_hook_test_config(bits_test_config, NULL, NULL, APR_HOOK_MIDDLE);
-    ap_hook_child_init(bits_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_init(bits_child_init, NULL, before_watchdog, APR_HOOK_MIDDLE);
     ap_hook_fixups(bits_fixups, after_dav, NULL, APR_HOOK_MIDDLE);
     ap_hook_fixups(bits_store_fixups, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_handler(bits_handler, NULL, NULL, APR_HOOK_MIDDLE);

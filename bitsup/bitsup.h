@@ -11,7 +11,10 @@
 #include <sys/types.h>
 #include <curl/curl.h>
 
-#define BITSUP_VERSION      "1.0"
+/* The release, from the top-level VERSION file (bitsup/Makefile passes it). */
+#ifndef BITSUP_VERSION
+#error "BITSUP_VERSION is not defined: build with bitsup/Makefile"
+#endif
 #define BITS_PROTOCOL_GUID  "{7df0354d-249b-430f-820d-3d2a9bef4931}"
 
 /* HRESULTs the client acts on (spec §9). */

@@ -15,7 +15,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 [ -n "${LAYERS_DEBUG:-}" ] && trap 'cat "$work/edges"' EXIT
 
-cflags="-Iinclude/core -Iinclude/httpd -I$($APXS -q INCLUDEDIR) $(pkg-config --cflags apr-1 apr-util-1 libcurl)"
+cflags="-DMOD_BITS_VERSION=\"layers\" -Iinclude/core -Iinclude/httpd -I$($APXS -q INCLUDEDIR) $(pkg-config --cflags apr-1 apr-util-1 libcurl)"
 for f in mod_bits.c src/core/*.c src/httpd/*.c; do
     name=$(basename "$f" .c)
     ${CC:-cc} -c $cflags -o "$work/$name.o" "$f"

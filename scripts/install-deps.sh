@@ -18,6 +18,14 @@ set -euo pipefail
 # krb5-admin-server (kdb5_util, kadmin.local), krb5-user (kinit) and
 # libapache2-mod-auth-gssapi: the test KDC and the Negotiate location of
 # t/35_bitsup_negotiate.t (bitsup --negotiate); no KDC service is set up.
+# gnuplot-nox: make bench draws its chart (PNG); e2fsprogs: mkfs.ext4 for
+# the bench's journaled ext4 loop image.
+# debhelper (dh; dh_apache2 itself comes with apache2-dev) and lintian:
+# `make deb` / `make deb-test` (dpkg-dev comes with build-essential; no
+# fakeroot: debian/control says Rules-Requires-Root: no).
+# haproxy, glusterfs-server, glusterfs-client: `make farm-test` (the
+# balancer and the shared file system of t/farm/farm.t; no service is
+# started by the install, the test runs its own).
 PACKAGES=(
     build-essential
     apache2
@@ -29,11 +37,18 @@ PACKAGES=(
     libwww-perl
     libhttp-daemon-perl
     clang
+    gnuplot-nox
+    e2fsprogs
     libclang-rt-14-dev
     krb5-kdc
     krb5-admin-server
     krb5-user
     libapache2-mod-auth-gssapi
+    debhelper
+    lintian
+    haproxy
+    glusterfs-server
+    glusterfs-client
 )
 
 missing=()

@@ -41,12 +41,12 @@ sub new_log_lines { my @all = error_log_lines(); my @new = @all[$log_mark .. $#a
 
 # Everything below a scenario directory with its size (a file that changed
 # size, or appeared, shows), leaving out the session records, which every
-# packet rewrites (last activity), and the sweeper's stamp.
+# packet rewrites (last activity), and the sweeper's stamp and lock.
 sub disk_state {
     my $dir = htdocs(shift);
     join "\n", map { my $p = $_; (my $rel = $p) =~ s/^\Q$dir\E//;
                      -d $p ? "$rel/" : "$rel " . (-s $p || 0) }
-               grep { !m{/Requests/[^/]+/state$|/\.sweep-stamp$} } split /\n/, tree_snapshot($dir);
+               grep { !m{/Requests/[^/]+/state$|/\.sweep-(stamp|lock)$} } split /\n/, tree_snapshot($dir);
 }
 
 # A disk_state taken before the final fragment of session $sid, as it must

@@ -10,6 +10,7 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use Apache::TestUtil;
+use Time::HiRes ();
 use BitsTest::Client;
 
 for my $s (qw(perms permsmode permsgrp permsbadgrp)) { reset_scenario($s) }
@@ -44,8 +45,10 @@ ok(t_cmp($nobody_reads ? 1 : 0, 0, 'other user'), 'another local user cannot rea
 my $um = umask;
 my $u = upload_file('/perms/pub.bin', 'published bytes', 100);
 ok(t_cmp($u->{ok}, 1, 'default upload'), 'an upload with the default mode');
-# (the first sweep runs at the first Create-Session that finds the store)
+# (the background sweeper sweeps a new store at its next tick, within seconds)
+for (1 .. 100) { last if -e "$root/.sweep-stamp"; Time::HiRes::sleep(0.2) }
 ok(t_cmp(mode_of("$root/.sweep-stamp"), '0600', 'sweep stamp'), 'the sweep stamp is 0600');
+ok(t_cmp(mode_of("$root/.sweep-lock"), '0600', 'sweep lock'), 'the sweep lock is 0600');
 ok(t_cmp(mode_of(htdocs('perms/pub.bin')), sprintf('%04o', 0644 & ~$um), 'default mode'),
    sprintf('the published file is 0644 less the umask (%04o)', 0644 & ~$um));
 $u = upload_file('/permsmode/pub.bin', 'published bytes', 100);

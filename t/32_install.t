@@ -29,8 +29,9 @@ ok(t_cmp($?, 0, 'make install'), 'make install DESTDIR=... succeeds') or diag($o
 ok($out !~ /dlname/i, 'and libtool does not complain about dlname');
 is(staged_files(), join(' ', sort "$mods/mod_bits.so", '/etc/apache2/mods-available/bits.conf',
                                     '/etc/apache2/mods-available/bits.load',
-                                    '/usr/local/bin/bitsup', '/usr/local/share/man/man1/bitsup.1'),
-   'it installs the module, bits.load, bits.conf and bitsup with its man page');
+                                    '/usr/local/bin/bitsup', '/usr/local/share/man/man1/bitsup.1',
+                                    '/usr/local/sbin/bitsctl', '/usr/local/share/man/man8/bitsctl.8'),
+   'it installs the module, bits.load, bits.conf, bitsup and bitsctl with their man pages');
 
 my $load = file_bytes("$stage/etc/apache2/mods-available/bits.load");
 like($load, qr{^LoadModule bits_module \Q$mods\E/mod_bits\.so$}m, 'bits.load loads the installed module');

@@ -32,8 +32,14 @@ SCENARIOS=(
     # issue 9, progress records in place (t/34_progress.t), group commit
     # (t/39_durable.t), upgraded stores (t/38_upgrade.t)
     progress durable durablesync durablekill upgrade farmsync
+    # issue 9, the sweep off the request path (t/42_sweep_timer.t)
+    sweep sweepidle sweeplocdir
     # issue 11, bitsup the client (t/30_bitsup.t)
     bitsup bitsupreply bitsupfarm bitsuptls bitsupkrb
+    # issue 10, bitsctl on a live store (t/41_bitsctl.t)
+    bitsctl
+    # issue 10, mod_bits/<version> in the Server header (t/36_banner.t)
+    banner
 )
 HTPASSWD_FILE=t/state/bits-htpasswd
 CUSTOM_SESSIONS=t/state/custom-sessions

@@ -13,6 +13,7 @@
 
 #include <apr_pools.h>
 #include <apr_time.h>
+#include <apr_tables.h>
 #include "bits_lock.h"
 #include "bits_owner.h"
 #include "bits_session.h"
@@ -73,6 +74,22 @@ apr_status_t bits_index_sessions(const char *store, const char *key,
 apr_status_t bits_index_repair(const char *store, bits_claims_t *claims,
                                apr_interval_time_t grace, apr_time_t now,
                                int *removed, apr_pool_t *p);
+
+/* The same judgement, changing nothing (bitsctl verify, sweep --dry-run):
+ * calls fn (may be NULL) for every entry the repair would drop; returns
+ * how many. */
+int bits_index_stale(const char *store, apr_interval_time_t grace, apr_time_t now,
+                     bits_index_session_fn fn, void *baton, apr_pool_t *p);
+
+/* The same for one owner, a step of a sweep done in batches: adds the
+ * entries dropped to *removed.  bits_index_owner_keys lists the owners
+ * (an empty list for a store without an index). */
+apr_status_t bits_index_repair_owner(const char *store, const char *key,
+                                     bits_claims_t *claims,
+                                     apr_interval_time_t grace, apr_time_t now,
+                                     int *removed, apr_pool_t *p);
+apr_status_t bits_index_owner_keys(const char *store, apr_array_header_t **keys,
+                                   apr_pool_t *p);
 
 /* Ends a session for good: bits_session_tombstone, then drops its index
  * entry (the index sits above the records, so the records never call it). */

@@ -30,6 +30,13 @@ apr_status_t bits_lock_acquire(bits_lock_t **out, bits_claims_t *claims,
                                apr_interval_time_t max_wait, apr_pool_t *p);
 void bits_lock_release(bits_lock_t *lk);
 
+/* The same, for a reader that must change nothing: the lock file is not
+ * created (APR_ENOENT if there is none: then no request has ever locked
+ * the session). */
+apr_status_t bits_lock_acquire_existing(bits_lock_t **out, bits_claims_t *claims,
+                                        const char *lock_path, const char *id,
+                                        apr_interval_time_t max_wait, apr_pool_t *p);
+
 /* Counting lock across threads, processes and crashes without shared
  * memory: `n` slot files in `dir`, each held with a non-blocking exclusive
  * flock(2) on a descriptor of its own (flock locks belong to the open file

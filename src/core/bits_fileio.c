@@ -74,6 +74,12 @@ apr_status_t bits_open_nofollow(apr_file_t **f, const char *path, int create,
     struct stat st;
     apr_status_t rv = APR_SUCCESS;
 
+    /* On a shared store (NFS, GlusterFS) another node may have replaced
+     * the file behind this client's cached handle: a second lookup finds
+     * the new one. */
+    if (fd < 0 && errno == ESTALE)
+        fd = open_or_create(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW, create, &created);
+
     if (fd < 0)
         return os_error();
     if (fstat(fd, &st) != 0)

@@ -277,15 +277,16 @@ typedef struct {
     const char *store;
     apr_interval_time_t grace;
     apr_time_t now;
-    int removed;
+    int removed;              /* repair: entries dropped; check: stale ones */
+    bits_index_session_fn fn; /* check: called per stale entry */
+    void *baton;
     apr_pool_t *iter;
 } repair_t;
 
-/* An entry goes if its session ended or is another owner's, or if it has
- * had no readable record for longer than a Create-Session takes. */
-static int repair_entry(void *baton, const char *key, const char *id)
+/* An entry is stale if its session ended or is another owner's, or if it
+ * has had no readable record for longer than a Create-Session takes. */
+static int entry_is_stale(repair_t *r, const char *key, const char *id)
 {
-    repair_t *r = baton;
     bits_session_t s;
     apr_finfo_t fi;
     apr_status_t rv;
@@ -293,12 +294,30 @@ static int repair_entry(void *baton, const char *key, const char *id)
     apr_pool_clear(r->iter);
     if (entry_is_current(r->store, key, id, &s, &rv, r->iter))
         return 0;
-    if (rv != APR_SUCCESS
-        && (apr_stat(&fi, entry_path(r->store, key, id, r->iter), APR_FINFO_MTIME,
-                     r->iter) != APR_SUCCESS || r->now - fi.mtime <= r->grace))
-        return 0;
-    if (bits_index_remove(r->store, key, id, r->iter) == APR_SUCCESS)
+    return rv == APR_SUCCESS
+           || (apr_stat(&fi, entry_path(r->store, key, id, r->iter), APR_FINFO_MTIME,
+                        r->iter) == APR_SUCCESS && r->now - fi.mtime > r->grace);
+}
+
+static int repair_entry(void *baton, const char *key, const char *id)
+{
+    repair_t *r = baton;
+
+    if (entry_is_stale(r, key, id)
+        && bits_index_remove(r->store, key, id, r->iter) == APR_SUCCESS)
         r->removed++;
+    return 0;
+}
+
+static int check_entry(void *baton, const char *key, const char *id)
+{
+    repair_t *r = baton;
+
+    if (entry_is_stale(r, key, id)) {
+        r->removed++;
+        if (r->fn)
+            r->fn(r->baton, key, id);
+    }
     return 0;
 }
 
@@ -328,32 +347,65 @@ static void remove_owner_if_empty(const char *store, const char *key,
     bits_lock_release(lk);
 }
 
+apr_status_t bits_index_repair_owner(const char *store, const char *key,
+                                     bits_claims_t *claims,
+                                     apr_interval_time_t grace, apr_time_t now,
+                                     int *removed, apr_pool_t *p)
+{
+    repair_t r = { store, grace, now, 0, NULL, NULL, NULL };
+    apr_status_t rv;
+
+    apr_pool_create(&r.iter, p);
+    rv = for_each_entry(store, key, repair_entry, &r, p);
+    remove_owner_if_empty(store, key, claims, p);
+    apr_pool_destroy(r.iter);
+    *removed += r.removed;
+    return APR_STATUS_IS_ENOENT(rv) ? APR_SUCCESS : rv;
+}
+
+apr_status_t bits_index_owner_keys(const char *store, apr_array_header_t **keys,
+                                   apr_pool_t *p)
+{
+    *keys = apr_array_make(p, 16, sizeof(const char *));
+    return bits_index_owners(store, collect_owner, *keys, p);
+}
+
 apr_status_t bits_index_repair(const char *store, bits_claims_t *claims,
                                apr_interval_time_t grace, apr_time_t now,
                                int *removed, apr_pool_t *p)
 {
-    apr_array_header_t *keys = apr_array_make(p, 16, sizeof(const char *));
-    repair_t r = { store, grace, now, 0, NULL };
+    apr_array_header_t *keys;
     apr_pool_t *owner_pool;
     apr_status_t rv;
     int i;
 
     *removed = 0;
-    if ((rv = bits_index_owners(store, collect_owner, keys, p)) != APR_SUCCESS)
+    if ((rv = bits_index_owner_keys(store, &keys, p)) != APR_SUCCESS)
         return rv;
     apr_pool_create(&owner_pool, p);
-    apr_pool_create(&r.iter, owner_pool);
     for (i = 0; i < keys->nelts; i++) {
-        const char *key = APR_ARRAY_IDX(keys, i, const char *);
-
-        for_each_entry(store, key, repair_entry, &r, owner_pool);
-        remove_owner_if_empty(store, key, claims, owner_pool);
+        bits_index_repair_owner(store, APR_ARRAY_IDX(keys, i, const char *), claims,
+                                grace, now, removed, owner_pool);
         apr_pool_clear(owner_pool);
-        apr_pool_create(&r.iter, owner_pool);
     }
     apr_pool_destroy(owner_pool);
-    *removed = r.removed;
     return APR_SUCCESS;
+}
+
+int bits_index_stale(const char *store, apr_interval_time_t grace, apr_time_t now,
+                     bits_index_session_fn fn, void *baton, apr_pool_t *p)
+{
+    apr_array_header_t *keys;
+    repair_t r = { store, grace, now, 0, fn, baton, NULL };
+    int i;
+
+    if (bits_index_owner_keys(store, &keys, p) != APR_SUCCESS)
+        return 0;
+    apr_pool_create(&r.iter, p);
+    for (i = 0; i < keys->nelts; i++)
+        for_each_entry(store, APR_ARRAY_IDX(keys, i, const char *), check_entry, &r, p);
+    apr_pool_destroy(r.iter);
+    return r.removed;
 }
 
 apr_status_t bits_index_retire(bits_session_t *s, const char *store,

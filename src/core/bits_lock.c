@@ -72,9 +72,11 @@ static apr_status_t release_cleanup(void *data)
     return APR_SUCCESS;
 }
 
-apr_status_t bits_lock_acquire(bits_lock_t **out, bits_claims_t *claims,
-                               const char *lock_path, const char *id,
-                               apr_interval_time_t max_wait, apr_pool_t *p)
+/* create: BITS_CREATE_PRIVATE, or 0 for a lock file that must exist. */
+static apr_status_t acquire(bits_lock_t **out, bits_claims_t *claims,
+                            const char *lock_path, const char *id,
+                            apr_interval_time_t max_wait, int create,
+                            apr_pool_t *p)
 {
     apr_time_t deadline = apr_time_now() + max_wait;
     bits_lock_t *lk = apr_pcalloc(p, sizeof *lk);
@@ -93,7 +95,7 @@ apr_status_t bits_lock_acquire(bits_lock_t **out, bits_claims_t *claims,
 
     /* Opened per request: closing it releases a flock held by a dead
      * request, and an fcntl lock never outlives its process. */
-    rv = bits_open_nofollow(&lk->file, lock_path, BITS_CREATE_PRIVATE, p);
+    rv = bits_open_nofollow(&lk->file, lock_path, create, p);
     while (rv == APR_SUCCESS) {
         apr_status_t lrv = apr_file_lock(lk->file, APR_FLOCK_EXCLUSIVE
                                                    | APR_FLOCK_NONBLOCK);
@@ -113,6 +115,20 @@ apr_status_t bits_lock_acquire(bits_lock_t **out, bits_claims_t *claims,
     }
     *out = lk;
     return APR_SUCCESS;
+}
+
+apr_status_t bits_lock_acquire(bits_lock_t **out, bits_claims_t *claims,
+                               const char *lock_path, const char *id,
+                               apr_interval_time_t max_wait, apr_pool_t *p)
+{
+    return acquire(out, claims, lock_path, id, max_wait, BITS_CREATE_PRIVATE, p);
+}
+
+apr_status_t bits_lock_acquire_existing(bits_lock_t **out, bits_claims_t *claims,
+                                        const char *lock_path, const char *id,
+                                        apr_interval_time_t max_wait, apr_pool_t *p)
+{
+    return acquire(out, claims, lock_path, id, max_wait, 0, p);
 }
 
 void bits_lock_release(bits_lock_t *lk)

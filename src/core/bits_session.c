@@ -383,20 +383,33 @@ static void merge_progress(bits_session_t *s, const char *root, apr_pool_t *p)
     s->progress_gen = bits_progress_next_gen(&pick);
 }
 
-apr_status_t bits_session_load(bits_session_t *s, const char *root,
-                               const char *id, apr_pool_t *p)
+/* The record's bytes; *len is STATE_MAX_SIZE if it is too long. */
+static apr_status_t read_record(const char *path, char *buf, apr_size_t *len,
+                                apr_pool_t *p)
 {
-    const char *path = bits_session_file(root, id, BITS_STATE_FILE, p);
-    char *buf = apr_palloc(p, STATE_MAX_SIZE);
-    apr_size_t len = STATE_MAX_SIZE;
     apr_file_t *f;
     apr_status_t rv = bits_open_nofollow(&f, path, 0, p);
 
     if (rv != APR_SUCCESS)
         return rv;
-    rv = apr_file_read_full(f, buf, len, &len);
+    *len = STATE_MAX_SIZE;
+    rv = apr_file_read_full(f, buf, *len, len);
     apr_file_close(f);
-    if (rv != APR_SUCCESS && rv != APR_EOF)
+    return rv == APR_EOF ? APR_SUCCESS : rv;
+}
+
+apr_status_t bits_session_load(bits_session_t *s, const char *root,
+                               const char *id, apr_pool_t *p)
+{
+    const char *path = bits_session_file(root, id, BITS_STATE_FILE, p);
+    char *buf = apr_palloc(p, STATE_MAX_SIZE);
+    apr_size_t len;
+    apr_status_t rv = read_record(path, buf, &len, p);
+
+    /* Replaced by another node of a shared store while we read it. */
+    if (rv == APR_FROM_OS_ERROR(ESTALE))
+        rv = read_record(path, buf, &len, p);
+    if (rv != APR_SUCCESS)
         return rv;
     if (len == STATE_MAX_SIZE)
         return APR_EINVAL;

@@ -442,6 +442,7 @@ static const char *set_session_dir(cmd_parms *cmd, void *dcv, const char *arg)
     dc->session_dir = apr_pstrdup(cmd->pool, arg);
     /* Every store is refused to every URL of every vhost (bits_store.h). */
     bits_stores_add(srv_conf(cmd->server)->configured, dc->session_dir);
+    bits_note_store_section(cmd);      /* swept from the start (bits_sweeper.c) */
     return NULL;
 }
 

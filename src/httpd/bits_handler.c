@@ -12,6 +12,7 @@
 #include "bits_ack.h"
 #include "bits_guid.h"
 #include "bits_fileio.h"
+#include "bits_sweeper.h"
 #include "bits_cleanup.h"
 #include "bits_notify.h"
 #include "bits_guard.h"
@@ -86,35 +87,6 @@ static bits_ack_t destination_error(bits_req_t *rq, bits_path_status_t st)
         ack = BITS_ACK_ERR(HTTP_NOT_FOUND, BITS_E_HTTP(HTTP_NOT_FOUND));
     return bits_fail(rq, ack, 0, "%s: %s", why[st],
                      ap_escape_logitem(rq->r->pool, rq->r->uri));
-}
-
-/* The store's periodic sweep runs on Create-Session, before the new
- * session exists, at most once per interval across all processes and nodes. */
-static void sweep_if_due(bits_req_t *rq)
-{
-    const bits_dir_conf *conf = rq->conf;
-    apr_time_t now = apr_time_now();
-    apr_interval_time_t timeout = bits_conf_session_timeout(conf);
-    bits_sweep_policy_t policy;
-    bits_sweep_stats_t st;
-    apr_status_t rv;
-
-    if (!bits_sweep_due(rq->store, bits_conf_cleanup_interval(conf), now, rq->r->pool))
-        return;
-    policy.session_timeout = timeout;
-    /* §8.3: tombstones live as long as sessions, at least 1 and at most 7 days. */
-    policy.tombstone_ttl = timeout < apr_time_from_sec(86400) ? apr_time_from_sec(86400)
-                         : timeout > apr_time_from_sec(7 * 86400)
-                           ? apr_time_from_sec(7 * 86400) : timeout;
-    policy.grace = apr_time_from_sec(600);
-    policy.sessions_limit = bits_conf_sessions_limit(conf);
-    rv = bits_sweep(rq->store, &policy, bits_child_claims, now, &st, rq->r->pool);
-    bits_sweep_done(rq->store, now, rq->r->pool);
-    ap_log_rerror(APLOG_MARK, rv == APR_SUCCESS ? APLOG_INFO : APLOG_ERR, rv, rq->r,
-                  "BITS sweep of %s: %d live, %d expired, %d over the per-owner limit, "
-                  "%d removed, %d busy; index: %d added, %d dropped", rq->store,
-                  st.live, st.expired, st.limited, st.removed, st.busy, st.indexed,
-                  st.unindexed);
 }
 
 /* BITSNumberOfSessionsLimit at Create-Session (§13, §17.26): counted per
@@ -199,7 +171,7 @@ static bits_ack_t packet_create(bits_req_t *rq)
         return bits_fail(rq, BITS_ACK_DENIED, 0, "%s exists and BITSAllowOverwrites is Off",
                          dest);
 
-    sweep_if_due(rq);
+    bits_sweeper_fallback(r, conf, rq->store);    /* without mod_watchdog only */
     memset(s, 0, sizeof *s);
     if ((rv = bits_guid_new(s->id)) != APR_SUCCESS)
         return bits_fail(rq, BITS_ACK_ERR(HTTP_INTERNAL_SERVER_ERROR, BITS_E_FAIL), rv,
@@ -220,6 +192,7 @@ static bits_ack_t packet_create(bits_req_t *rq)
     if (rv != APR_SUCCESS)
         return bits_fail(rq, bits_ack_for_io_error(rv), rv,
                          "cannot create the session store %s", rq->store);
+    bits_sweep_prepare(rq->store, r->pool);
     if (!reserve_session_slot(rq, &owner_lock, &ack))
         return ack;
     rq->id_header = s->id;
@@ -341,6 +314,8 @@ int bits_handle_request(request_rec *r, const bits_dir_conf *conf)
     else {
         rq.root = bits_location_root(r, conf);
         rq.store = rq.root ? bits_store_root(conf, rq.root, r->pool) : NULL;
+        if (rq.store)       /* a <Location>'s store is first known here */
+            bits_sweeper_note_store(r, conf, rq.store);
         ack = dispatch(&rq);
     }
     if (rq.id_header && rq.type != BITS_PACKET_CREATE_SESSION

@@ -1,8 +1,10 @@
 /* Copyright 2026 the mod_bits authors
  * SPDX-License-Identifier: Apache-2.0 (see LICENSE) */
-/* The sections BITSUploadEnabled On was written in, remembered while the
- * configuration is read, and the startup warning about those where httpd
- * would execute uploads (Options ExecCGI or Includes in effect). */
+/* The sections BITSUploadEnabled On (or a BITSSessionDirectory) was
+ * written in, remembered while the configuration is read; the startup
+ * warning about those where httpd would execute uploads (Options ExecCGI
+ * or Includes in effect), and their effective configuration for the
+ * registry of swept stores. */
 #include <httpd.h>
 #include <http_config.h>
 #include <http_core.h>
@@ -25,6 +27,7 @@ typedef struct {
     const char *kind;           /* "Directory", "Location", "DocumentRoot" */
     const char *file;
     unsigned line;
+    int store_only;             /* noted for its BITSSessionDirectory only */
 } upload_section_t;
 
 /* Lives in pconf: emptied with it before each configuration pass. */
@@ -57,7 +60,7 @@ static const char *without_trailing_slashes(const char *path, apr_pool_t *p)
     return apr_pstrmemdup(p, path, len);
 }
 
-void bits_note_upload_section(cmd_parms *cmd)
+static upload_section_t *note_section(cmd_parms *cmd)
 {
     upload_section_t *u = new_section(cmd->pool);
 
@@ -69,6 +72,19 @@ void bits_note_upload_section(cmd_parms *cmd)
     u->kind = u->is_location ? "Location" : "Directory";
     u->file = cmd->directive->filename;
     u->line = cmd->directive->line_num;
+    u->store_only = 0;
+    return u;
+}
+
+void bits_note_upload_section(cmd_parms *cmd)
+{
+    note_section(cmd);
+}
+
+void bits_note_store_section(cmd_parms *cmd)
+{
+    if (cmd->path)
+        note_section(cmd)->store_only = 1;
 }
 
 void bits_note_docroot_sections(apr_pool_t *pconf, server_rec *main)
@@ -90,6 +106,7 @@ void bits_note_docroot_sections(apr_pool_t *pconf, server_rec *main)
         u->kind = "DocumentRoot";
         u->file = s->defn_name;
         u->line = s->defn_line_number;
+        u->store_only = 0;
     }
 }
 
@@ -123,11 +140,11 @@ static int section_applies(const core_dir_config *cd, const char *path,
     return dirs && apr_fnmatch(cd->d, dirs, APR_FNM_PATHNAME) == APR_SUCCESS;
 }
 
-/* The Options in effect for an upload section: the server's defaults and
- * every section of its kind that applies, merged in httpd's order (sec_dir
- * and sec_url are sorted so).  .htaccess files cannot be known here: the
- * check at Create-Session covers them. */
-static int effective_options(const upload_section_t *u, apr_pool_t *p)
+/* The configuration in effect for an upload section: the server's
+ * defaults and every section of its kind that applies, merged in httpd's
+ * order (sec_dir and sec_url are sorted so).  .htaccess files cannot be
+ * known here: the checks at Create-Session cover them. */
+static ap_conf_vector_t *effective_config(const upload_section_t *u, apr_pool_t *p)
 {
     core_server_config *sc = ap_get_core_module_config(u->server->module_config);
     apr_array_header_t *sections = u->is_location ? sc->sec_url : sc->sec_dir;
@@ -141,16 +158,39 @@ static int effective_options(const upload_section_t *u, apr_pool_t *p)
         if (section_applies(ap_get_core_module_config(entry), path, u->is_location, p))
             merged = ap_merge_per_dir_configs(p, merged, entry);
     }
-    return ((core_dir_config *)ap_get_core_module_config(merged))->opts;
+    return merged;
+}
+
+static int effective_options(const upload_section_t *u, apr_pool_t *p)
+{
+    return ((core_dir_config *)ap_get_core_module_config(effective_config(u, p)))->opts;
+}
+
+void bits_sections_each(apr_pool_t *ptemp, bits_section_fn fn, void *baton)
+{
+    int i;
+
+    for (i = 0; upload_sections && i < upload_sections->nelts; i++) {
+        const upload_section_t *u = &APR_ARRAY_IDX(upload_sections, i, upload_section_t);
+        const core_dir_config *cd = ap_get_core_module_config(u->section);
+
+        /* A pattern names no one directory. */
+        if (u->section != u->server->lookup_defaults && (cd->r || cd->d_is_fnmatch))
+            continue;
+        fn(baton, u->server, u->path, u->is_location,
+           ap_get_module_config(effective_config(u, ptemp), &bits_module));
+    }
 }
 
 static int noted_before(int upto, const ap_conf_vector_t *section)
 {
     int i;
 
-    for (i = 0; i < upto; i++)
-        if (APR_ARRAY_IDX(upload_sections, i, upload_section_t).section == section)
+    for (i = 0; i < upto; i++) {
+        const upload_section_t *u = &APR_ARRAY_IDX(upload_sections, i, upload_section_t);
+        if (u->section == section && !u->store_only)
             return 1;
+    }
     return 0;
 }
 
@@ -162,7 +202,7 @@ void bits_warn_executable_sections(apr_pool_t *ptemp, server_rec *s)
         const upload_section_t *u = &APR_ARRAY_IDX(upload_sections, i, upload_section_t);
         int opts;
 
-        if (noted_before(i, u->section))
+        if (u->store_only || noted_before(i, u->section))
             continue;
         opts = effective_options(u, ptemp);
         if (!(opts & EXEC_OPTIONS))

@@ -21,6 +21,7 @@
 #include "bits_notify.h"
 #include "bits_sections.h"
 #include "bits_commit.h"
+#include "bits_sweeper.h"
 
 int bits_method_number = M_INVALID;
 bits_claims_t *bits_child_claims;
@@ -148,10 +149,17 @@ static void setup_notify_slots(apr_pool_t *pconf, server_rec *s)
                      "limited", bits_notify_slot_dir);
 }
 
+/* The release, from the top-level VERSION file (the Makefile passes it). */
+#ifndef MOD_BITS_VERSION
+#error "MOD_BITS_VERSION is not defined: build with the top-level Makefile"
+#endif
+
 int bits_post_config(apr_pool_t *pconf, apr_pool_t *plog,
-                            apr_pool_t *ptemp, server_rec *s)
+                     apr_pool_t *ptemp, server_rec *s)
 {
     (void)plog;
+    /* "mod_bits/<version>" in the Server header (ServerTokens Full), as mod_ssl. */
+    ap_add_version_component(pconf, "mod_bits/" MOD_BITS_VERSION);
     process_umask = umask(022);
     umask(process_umask);
     collect_stores(pconf, ptemp, s);
@@ -167,6 +175,7 @@ int bits_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     bits_warn_executable_sections(ptemp, s);   /* once, into the error log */
     bits_vhost_warnings(s);
     setup_notify_slots(pconf, s);
+    bits_sweeper_post_config(pconf, ptemp, s);
     return OK;
 }
 
@@ -189,10 +198,13 @@ void bits_child_init(apr_pool_t *p, server_rec *s)
     apr_status_t rv;
 
     ap_mpm_query(AP_MPMQ_MAX_THREADS, &threads);
-    rv = bits_claims_create(&bits_child_claims, threads > 0 ? threads : 1, p);
+    /* The background sweeper's thread holds up to two claims: the store's
+     * sweep and one session. */
+    rv = bits_claims_create(&bits_child_claims, (threads > 0 ? threads : 1) + 2, p);
     if (rv == APR_SUCCESS)
         rv = bits_notify_child_init(p);
     bits_commit_child_init();
+    bits_sweeper_child_init(p, s, bits_child_claims);
     if (rv != APR_SUCCESS)
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
                      "mod_bits: cannot set up this child (claim table, libcurl)");

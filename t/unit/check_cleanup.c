@@ -1,7 +1,7 @@
 /* Copyright 2026 the mod_bits authors
  * SPDX-License-Identifier: Apache-2.0 (see LICENSE) */
 /* bits_cleanup.c: the store sweep (expiry, tombstones, debris, per-user
- * limit) and the once-per-interval claim. */
+ * limit), in one go and in resumable steps, the interval and the lock. */
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/file.h>
@@ -245,22 +245,134 @@ START_TEST(sweep_is_due_once_per_interval)
 {
     apr_pool_t *p = bits_test_pool;
 
-    ck_assert_int_eq(bits_sweep_due(store, HOUR, now, p), 1);
-    /* Claimed: nobody else starts a sweep meanwhile. */
-    ck_assert_int_eq(bits_sweep_due(store, HOUR, now, p), 0);
+    ck_assert_int_eq(bits_sweep_is_due(store, HOUR, now, p), 1);   /* never swept */
     bits_sweep_done(store, now, p);
-    ck_assert_int_eq(bits_sweep_due(store, HOUR, now + HOUR / 2, p), 0);
-    ck_assert_int_eq(bits_sweep_due(store, HOUR, now + 2 * HOUR, p), 1);
+    ck_assert_int_eq(bits_sweep_is_due(store, HOUR, now + HOUR / 2, p), 0);
+    ck_assert_int_eq(bits_sweep_is_due(store, HOUR, now + 2 * HOUR, p), 1);
 }
 END_TEST
 
-START_TEST(stale_claim_is_taken_over)
+START_TEST(a_new_store_is_first_swept_an_interval_later)
 {
     apr_pool_t *p = bits_test_pool;
+    apr_time_t t = apr_time_now();
 
-    ck_assert_int_eq(bits_sweep_due(store, HOUR, now, p), 1);   /* sweeper dies */
-    ck_assert_int_eq(bits_sweep_due(store, HOUR, now + HOUR / 2, p), 0);
-    ck_assert_int_eq(bits_sweep_due(store, HOUR, now + 2 * HOUR, p), 1);
+    bits_sweep_prepare(store, p);
+    ck_assert_int_eq(bits_sweep_is_due(store, HOUR, t, p), 0);
+    ck_assert_int_eq(bits_sweep_is_due(store, HOUR, t + 2 * HOUR, p), 1);
+    ck_assert(bits_test_exists(apr_pstrcat(p, store, "/.sweep-lock", NULL)));
+    /* An existing stamp is not renewed. */
+    bits_sweep_done(store, t - 2 * HOUR, p);
+    bits_sweep_prepare(store, p);
+    ck_assert_int_eq(bits_sweep_is_due(store, HOUR, t, p), 1);
+}
+END_TEST
+
+START_TEST(one_sweeper_at_a_time)
+{
+    apr_pool_t *p = bits_test_pool;
+    bits_lock_t *held, *again;
+    const char *lock = apr_pstrcat(p, store, "/.sweep-lock", NULL);
+    int fd;
+
+    ck_assert_int_eq(bits_sweep_lock(&held, claims, store, p), APR_SUCCESS);
+    /* Another thread of this process. */
+    ck_assert_int_eq(bits_sweep_lock(&again, claims, store, p), APR_EBUSY);
+    bits_lock_release(held);
+    /* Another process or farm node. */
+    fd = open(lock, O_RDWR);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(flock(fd, LOCK_EX), 0);
+    ck_assert_int_eq(bits_sweep_lock(&again, claims, store, p), APR_EBUSY);
+    close(fd);
+    ck_assert_int_eq(bits_sweep_lock(&again, claims, store, p), APR_SUCCESS);
+    bits_lock_release(again);
+}
+END_TEST
+
+/* The stats of a sweep run in steps of `units` (0: at once). */
+static bits_sweep_stats_t sweep_in_steps(int units, int *steps)
+{
+    bits_sweep_cursor_t *c;
+    bits_sweep_stats_t st;
+    apr_status_t rv;
+
+    *steps = 0;
+    ck_assert_int_eq(bits_sweep_begin(&c, store, &policy, NULL, claims, now, bits_test_pool),
+                     APR_SUCCESS);
+    do {
+        rv = bits_sweep_step(c, 0, units);
+        (*steps)++;
+        ck_assert(rv == APR_SUCCESS || rv == APR_INCOMPLETE);
+        ck_assert_int_lt(*steps, 1000);
+    } while (rv == APR_INCOMPLETE);
+    st = *bits_sweep_stats(c);
+    bits_sweep_end(c);
+    return st;
+}
+
+/* A sweep cut into steps of one unit does what one sweep does: every
+ * session once, the limit, the index. */
+START_TEST(batched_sweep_resumes_where_it_stopped)
+{
+    const char *ids[6];
+    bits_sweep_stats_t st;
+    int i, steps;
+
+    for (i = 0; i < 3; i++)
+        ids[i] = add_session("u", BITS_STATE_RECEIVING, 30 * HOUR, 25 * HOUR);
+    for (; i < 6; i++)
+        ids[i] = add_session("alice", BITS_STATE_RECEIVING, (10 - i) * HOUR, 0);
+    st = sweep_in_steps(1, &steps);
+    ck_assert_int_eq(st.expired, 3);
+    ck_assert_int_eq(st.limited, 1);        /* alice: 3 live, limit 2 */
+    ck_assert_int_eq(st.live, 2);
+    ck_assert_int_eq(st.indexed, 3);
+    /* 8 entries of Requests/ (6 sessions, ".", ".."), their end, the limit,
+     * two owners' index, the end of the index: one step each. */
+    ck_assert_int_ge(steps, 6 + 3);
+    for (i = 0; i < 3; i++)
+        ck_assert_int_eq(state_of(ids[i]), BITS_STATE_EXPIRED);
+    ck_assert_int_eq(state_of(ids[5]), BITS_STATE_EXPIRED);   /* the most recent */
+    ck_assert_int_eq(state_of(ids[3]), BITS_STATE_RECEIVING);
+    ck_assert_int_eq(state_of(ids[4]), BITS_STATE_RECEIVING);
+    ck_assert_int_eq(bits_index_count(store, "user-alice", 0, bits_test_pool), 2);
+    st = sweep_in_steps(0, &steps);
+    ck_assert_int_eq(steps, 1);
+    ck_assert_int_eq(st.expired + st.limited + st.indexed + st.unindexed, 0);
+}
+END_TEST
+
+START_TEST(step_stops_at_its_deadline)
+{
+    bits_sweep_cursor_t *c;
+    int i;
+
+    for (i = 0; i < 3; i++)
+        add_session("u", BITS_STATE_RECEIVING, 30 * HOUR, 25 * HOUR);
+    ck_assert_int_eq(bits_sweep_begin(&c, store, &policy, NULL, claims, now, bits_test_pool),
+                     APR_SUCCESS);
+    /* A deadline already past: nothing done, more to do. */
+    ck_assert_int_eq(bits_sweep_step(c, apr_time_now() - 1, 0), APR_INCOMPLETE);
+    ck_assert_int_eq(bits_sweep_stats(c)->expired, 0);
+    ck_assert_int_eq(bits_sweep_step(c, apr_time_now() + apr_time_from_sec(60), 0),
+                     APR_SUCCESS);
+    ck_assert_int_eq(bits_sweep_stats(c)->expired, 3);
+    ck_assert_str_eq(bits_sweep_store(c), store);
+    bits_sweep_end(c);
+}
+END_TEST
+
+START_TEST(batched_sweep_of_a_store_without_sessions)
+{
+    const char *none = apr_pstrcat(bits_test_pool, store, "/absent", NULL);
+    bits_sweep_cursor_t *c;
+
+    ck_assert_int_eq(bits_sweep_begin(&c, none, &policy, NULL, claims, now, bits_test_pool),
+                     APR_SUCCESS);
+    ck_assert_int_eq(bits_sweep_step(c, 0, 1), APR_INCOMPLETE);
+    ck_assert_int_eq(bits_sweep_step(c, 0, 0), APR_SUCCESS);
+    bits_sweep_end(c);
 }
 END_TEST
 
@@ -280,6 +392,10 @@ TCase *bits_cleanup_tcase(void)
     tcase_add_test(tc, sweep_repairs_the_index_both_ways);
     tcase_add_test(tc, missing_store_is_nothing_to_do);
     tcase_add_test(tc, sweep_is_due_once_per_interval);
-    tcase_add_test(tc, stale_claim_is_taken_over);
+    tcase_add_test(tc, a_new_store_is_first_swept_an_interval_later);
+    tcase_add_test(tc, one_sweeper_at_a_time);
+    tcase_add_test(tc, batched_sweep_resumes_where_it_stopped);
+    tcase_add_test(tc, step_stops_at_its_deadline);
+    tcase_add_test(tc, batched_sweep_of_a_store_without_sessions);
     return tc;
 }

@@ -177,6 +177,8 @@ static Suite *bits_suite(void)
     suite_add_tcase(s, bits_progress_store_tcase());
     suite_add_tcase(s, bits_durable_tcase());
     suite_add_tcase(s, bits_durable_store_tcase());
+    suite_add_tcase(s, bits_verify_tcase());
+    suite_add_tcase(s, bits_sweep_registry_tcase());
     return s;
 }
 

@@ -19,16 +19,20 @@ our @EXPORT_OK = qw(free_port start_node);
 
 my @RUNNING;     # config files of nodes to stop at exit
 
-# A TCP port on 127.0.0.1 that nothing listens on right now.
+# A TCP port on 127.0.0.1 (or the given loopback address) that nothing
+# listens on right now.
 sub free_port {
-    my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1', LocalPort => 0)
-        or die "no free port: $!";
+    my $addr = shift // '127.0.0.1';
+    my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => $addr, LocalPort => 0)
+        or die "no free port on $addr: $!";
     return $s->sockport;
 }
 
-# start_node($name, $conf, modules => [...], ping => '/path/x')
+# start_node($name, $conf, modules => [...], ping => '/path/x', prefix => [...])
 # writes t/state/<name>/httpd.conf with the basics and $conf, starts it and
-# waits until a Ping to the 'ping' URL (absolute) answers 200.
+# waits until a Ping to the 'ping' URL (absolute) answers 200.  'prefix' is
+# a command the start is run under (the farm tests start each node in its
+# own mount namespace, with the shared file system mounted there).
 sub start_node {
     my ($name, $conf, %o) = @_;
     my $dir  = t_dir() . "/state/$name";
@@ -52,7 +56,7 @@ StartServers 1
 $conf
 CONF
     close $c;
-    system('/usr/sbin/apache2', '-f', "$dir/httpd.conf", '-k', 'start') == 0
+    system(@{ $o{prefix} || [] }, '/usr/sbin/apache2', '-f', "$dir/httpd.conf", '-k', 'start') == 0
         or die "private httpd $name did not start";
     push @RUNNING, "$dir/httpd.conf";
     if ($o{ping}) {
