@@ -71,7 +71,17 @@ my @bad = (
     [ 'BITSSessionDirectory relative/sessions', 'BITSSessionDirectory' ],
     [ 'BITSUploadEnabled maybe',         'BITSUploadEnabled' ],
     [ 'BITSAllowOverwrites yes',         'BITSAllowOverwrites' ],
+    [ 'BITSFragmentSync sometimes',      'BITSFragmentSync' ],
+    [ 'BITSFragmentSyncBatch 0',         'BITSFragmentSyncBatch' ],
+    [ 'BITSFragmentSyncBatch 2h',        'BITSFragmentSyncBatch' ],
+    [ 'BITSFragmentSyncBatch 1 0',       'BITSFragmentSyncBatch' ],
+    [ 'BITSFragmentSyncBatch 1 lots',    'BITSFragmentSyncBatch' ],
 );
+# ... and good ones pass
+for my $line ('BITSFragmentSync On', 'BITSFragmentSyncBatch 5', 'BITSFragmentSyncBatch 1m 512M') {
+    my ($rc, $out) = config_test($line);
+    ok(t_cmp($rc, 0, "'$line'"), "'$line' is accepted") or diag($out);
+}
 for my $b (@bad) {
     my ($line, $name) = @$b;
     my ($rc, $out) = config_test($line);

@@ -29,8 +29,9 @@ SCENARIOS=(
     flood flood/members flood/wide floodcap
     # issue 7, BITS per virtual host (t/29_vhost.t)
     vhost
-    # issue 9, progress records in place (t/34_progress.t)
-    progress
+    # issue 9, progress records in place (t/34_progress.t), group commit
+    # (t/46_durable.t), upgraded stores (t/45_upgrade.t)
+    progress durable durablesync durablekill upgrade farmsync
     # issue 9, the sweep off the request path (t/42_sweep_timer.t)
     sweep sweepidle sweeplocdir
     # issue 11, bitsup the client (t/30_bitsup.t)
@@ -49,6 +50,7 @@ CUSTOM_SESSIONS=t/state/custom-sessions
 XDEV_SESSIONS=t/state/xdev-sessions
 XDEVFULL_SESSIONS=t/state/xdevfull-sessions
 FARM_SESSIONS=t/state/farm-sessions
+FARMSYNC_SESSIONS=t/state/farmsync-sessions
 
 # Unmounts file systems the suite left mounted below $1/t (t/htdocs/diskfull,
 # t/htdocs/xdevfull, t/state/xdev-sessions).
@@ -71,7 +73,7 @@ remove_scenarios() {
         rm -rf "t/htdocs/${d%%/*}"
     done
     rm -rf t/htdocs/outside "$CUSTOM_SESSIONS" "$XDEV_SESSIONS" "$XDEVFULL_SESSIONS" \
-        "$FARM_SESSIONS" "$HTPASSWD_FILE" t/state/node2 t/state/slowbody t/state/davorder-* \
+        "$FARM_SESSIONS" "$FARMSYNC_SESSIONS" "$HTPASSWD_FILE" t/state/node2 t/state/slowbody t/state/davorder-* \
         t/state/vhost
 }
 
@@ -136,8 +138,8 @@ for d in "${SCENARIOS[@]}"; do
     mkdir -p "t/htdocs/$d"
     chmod 0777 "t/htdocs/$d"
 done
-mkdir -p "$CUSTOM_SESSIONS" "$XDEV_SESSIONS" "$XDEVFULL_SESSIONS" "$FARM_SESSIONS"
-chmod 0777 "$CUSTOM_SESSIONS" "$XDEV_SESSIONS" "$XDEVFULL_SESSIONS" "$FARM_SESSIONS"
+mkdir -p "$CUSTOM_SESSIONS" "$XDEV_SESSIONS" "$XDEVFULL_SESSIONS" "$FARM_SESSIONS" "$FARMSYNC_SESSIONS"
+chmod 0777 "$CUSTOM_SESSIONS" "$XDEV_SESSIONS" "$XDEVFULL_SESSIONS" "$FARM_SESSIONS" "$FARMSYNC_SESSIONS"
 htpasswd -b -c "$HTPASSWD_FILE" alice alice-secret >/dev/null 2>&1
 htpasswd -b "$HTPASSWD_FILE" bob bob-secret >/dev/null 2>&1
 chmod 0644 "$HTPASSWD_FILE"

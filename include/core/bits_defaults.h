@@ -12,6 +12,8 @@
 #define BITS_DEFAULT_CLEANUP_INTERVAL  (12 * 3600)   /* s, IIS's default schedule */
 #define BITS_DEFAULT_SESSIONS_LIMIT    50        /* per user (IIS) */
 #define BITS_DEFAULT_NOTIFY_RETRY      5         /* s, first backoff after a failure */
+#define BITS_DEFAULT_SYNC_BATCH_TIME   1         /* s, group commit (BITSFragmentSync Off) */
+#define BITS_DEFAULT_SYNC_BATCH_BYTES  (64 * 1024 * 1024)
 #define BITS_DEFAULT_MAX_REPLY         (64 * 1024 * 1024)   /* bytes */
 
 #endif

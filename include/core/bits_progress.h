@@ -5,15 +5,26 @@
  * record per fragment.
  *
  * Requests/<ID>/progress holds two 512-byte slots, written alternately
- * with pwrite + fdatasync by the holder of the session lock.  A slot is
- *   0  magic "BITSPRG1"         8 bytes
+ * with pwrite by the holder of the session lock.  A slot (version 2) is
+ *   0  magic "BITSPRG2"         8 bytes
  *   8  generation              u32 little endian (serial order, wraps)
  *  12  reserved                u32, 0
- *  16  received                u64 little endian
+ *  16  received (N)            u64 little endian
  *  24  last_activity           i64 little endian (APR microseconds)
  *  32  session id              38 bytes + 2 NUL
- *  72  CRC-32C of bytes 0-71   u32 little endian
- *  76  zeros up to 512
+ *  72  durable                 u64: of N, the bytes known to be on stable
+ *                              storage (an fdatasync of the data preceded
+ *                              the record that first said so); <= N
+ *  80  dirty_since             i64: when the oldest byte past durable was
+ *                              written (0: none)
+ *  88  writer boot id          16 bytes: the kernel that wrote the bytes
+ *                              past durable (/proc/sys/kernel/random/boot_id)
+ * 104  writer host name        64 bytes, NUL-padded
+ * 168  CRC-32C of bytes 0-167  u32 little endian
+ * 172  zeros up to 512
+ * Version 1 ("BITSPRG1", up to 8121d4c) ended with the id, its CRC-32C of
+ * bytes 0-71 at 72; its data was always synced before the record, so it
+ * reads as durable = N.  Both are read; only version 2 is written.
  * A write torn by a crash only ever damages the slot being written, whose
  * CRC then fails, and the other slot (the previous record) stands.  The
  * state file stays authoritative for everything else; a slot counts only
@@ -31,11 +42,24 @@
 #define BITS_PROGRESS_SLOTS  2
 #define BITS_PROGRESS_SIZE   (BITS_PROGRESS_SLOT * BITS_PROGRESS_SLOTS)
 
+#define BITS_BOOT_ID_LEN  16
+#define BITS_HOST_LEN     64
+
+/* A node as the store knows it: which kernel run on which host. */
 typedef struct {
+    unsigned char boot[BITS_BOOT_ID_LEN];   /* the kernel's boot id; zeros: unknown */
+    char host[BITS_HOST_LEN];               /* host name, NUL-terminated (cut short) */
+} bits_node_t;
+
+typedef struct {
+    int version;              /* of the slot it was read from (1 or 2) */
     char id[BITS_GUID_LEN + 1];
     apr_uint32_t gen;
     apr_off_t received;
     apr_time_t last_activity;
+    apr_off_t durable;
+    apr_time_t dirty_since;
+    bits_node_t writer;
 } bits_progress_t;
 
 /* What the two slots of a progress file say. */
@@ -52,11 +76,12 @@ apr_uint32_t bits_crc32c(const void *data, apr_size_t len);
 /* 1 if generation a is newer than b (serial number arithmetic). */
 int bits_progress_newer(apr_uint32_t a, apr_uint32_t b);
 
-/* Fills one slot image from the record. */
+/* Fills one slot image (version 2) from the record. */
 void bits_progress_encode(const bits_progress_t *rec,
                           unsigned char slot[BITS_PROGRESS_SLOT]);
 
-/* 1 and the record if `slot` holds a well-formed slot. */
+/* 1 and the record if `slot` holds a well-formed slot of either version
+ * (a version 1 slot reads as durable = received, no writer). */
 int bits_progress_decode(bits_progress_t *rec, const unsigned char *slot);
 
 /* Chooses among the slots in buf (len bytes, the file's start) the newest

@@ -19,6 +19,7 @@
 #include <apr_file_info.h>
 #include "bits_guid.h"
 #include "bits_protocol.h"
+#include "bits_progress.h"
 
 #define BITS_SESSION_DIRNAME   "BITS-Sessions"
 #define BITS_REQUESTS_DIR      "Requests"
@@ -56,7 +57,7 @@ typedef struct {
     int allow_overwrites;
     apr_off_t max_upload;     /* -1 = unlimited */
     apr_off_t total;          /* -1 = unknown (no fragment yet) */
-    apr_off_t received;       /* contiguous bytes durably held */
+    apr_off_t received;       /* N: contiguous bytes received and written */
     int copy_to_dest;
     int published;
     apr_ino_t publish_ino;    /* inode placed at dest_path (0 = none yet) */
@@ -67,11 +68,16 @@ typedef struct {
     apr_time_t notify_after;  /* no new notification before this (0 = any time) */
     apr_time_t created;
     apr_time_t last_activity;
+    /* Group commit (bits_durable.h), kept in the progress record: */
+    apr_off_t durable;        /* of N, the bytes known to be on stable storage */
+    apr_time_t dirty_since;   /* when the oldest byte past durable was written */
+    bits_node_t writer;       /* who wrote the bytes past durable */
     /* Not part of the record: what the store holds, as last loaded or
      * saved, so that a save knows whether the progress record suffices,
      * and where the next progress record goes (bits_progress.h). */
     bits_state_t stored_state;
     apr_off_t stored_total;
+    apr_off_t stored_received;    /* the state file's N */
     int progress_slot;
     apr_uint32_t progress_gen;
 } bits_session_t;
@@ -111,27 +117,47 @@ apr_status_t bits_session_create_dir(const char *root, const char *id,
 apr_status_t bits_session_create_reply_dir(const char *root, const char *id,
                                            apr_gid_t group, apr_pool_t *p);
 
-/* Loads the state file, then takes `received` (and a later last_activity)
- * from the progress record if it holds a valid slot of this session
- * naming more bytes, at most the total; a missing or damaged progress
- * file leaves the state file's values.  Needs no lock: a slot torn by a
+/* Loads the state file, then takes `received` (and a later last_activity,
+ * the durable N and the writer) from the progress record if it holds a
+ * valid slot of this session naming more bytes, at most the total; a
+ * missing or damaged progress file leaves the state file's values, whose
+ * N is always durable (bits_session_save).  Needs no lock: a slot torn by a
  * concurrent write fails its checksum and the other slot counts.
  * APR_ENOENT if there is no such session. */
 apr_status_t bits_session_load(bits_session_t *s, const char *root,
                                const char *id, apr_pool_t *p);
 
-/* Atomically replaces the state file (temp + fsync + rename + dir fsync). */
+/* Atomically replaces the state file (temp + fsync + rename + dir fsync).
+ * The state file has no durable N: the N it records is always durable, so
+ * for a live session with unsynced bytes the request file is synced first
+ * (bits_session_sync_data). */
 apr_status_t bits_session_save(bits_session_t *s, const char *root,
                                apr_pool_t *p);
 
-/* For a record that only counts more received bytes (and a new
- * last_activity) of a RECEIVING session whose total the state file
- * already holds: writes the progress record in place (pwrite into the
- * slot not in use, fdatasync), which costs no new inode, no rename and no
- * freed blocks.  Anything else is a full bits_session_save.  The caller
- * holds the session lock and has made the data durable first. */
+/* For a record that only counts other received bytes (and a new
+ * last_activity, durable N, writer) of a RECEIVING session whose total the
+ * state file already holds: writes the progress record in place (pwrite
+ * into the slot not in use), which costs no new inode, no rename and no
+ * freed blocks.  The record is synced (fdatasync) when it claims nothing
+ * unsynced (durable = N): only such a record must survive an OS crash, one
+ * with unsynced bytes is worth its durable N at most.  Anything else is a
+ * full bits_session_save.  The caller holds the session lock and has
+ * written the data first. */
 apr_status_t bits_session_save_progress(bits_session_t *s, const char *root,
                                         apr_pool_t *p);
+
+/* Makes the request file's bytes durable: fdatasync of `f` (the open
+ * request file), or of the file opened by path if f is NULL; then
+ * durable = received.  The caller writes the record. */
+apr_status_t bits_session_sync_data(bits_session_t *s, const char *root,
+                                    apr_file_t *f, apr_pool_t *p);
+
+/* The bytes past `n` are not held (bits_durable.h): the session of a
+ * RECEIVING record falls back to N = durable = n, recorded durably (in
+ * place, or by a full save if the state file names more), and the request
+ * file is cut to n.  The caller holds the session lock. */
+apr_status_t bits_session_fall_back(bits_session_t *s, const char *root, apr_off_t n,
+                                    apr_pool_t *p);
 
 /* mkdir that accepts an existing real directory but never a symlink. */
 apr_status_t bits_store_mkdir(const char *path, apr_pool_t *p);

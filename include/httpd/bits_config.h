@@ -43,6 +43,9 @@ typedef struct {
     apr_off_t max_reply;       /* BITSMaximumReplySize; -1 unlimited */
     bits_min_free_t min_free;  /* BITSMinimumFreeSpace (zero: none) */
     int min_free_set;          /* ... given here (1) or not (0) */
+    int fragment_sync;         /* BITSFragmentSync: every Ack durable */
+    apr_int64_t sync_batch_time;   /* BITSFragmentSyncBatch: seconds ... */
+    apr_off_t sync_batch_bytes;    /* ... and bytes between syncs (Off) */
 } bits_dir_conf;
 
 #define BITS_GROUP_NONE (-2)
@@ -65,6 +68,9 @@ int bits_conf_owners_limit(const bits_dir_conf *c);         /* 0: none */
 int bits_conf_notify_type(const bits_dir_conf *c);
 /* BITSMinimumFreeSpace; all zero if none. */
 const bits_min_free_t *bits_conf_min_free(const bits_dir_conf *c);
+int bits_conf_fragment_sync(const bits_dir_conf *c);        /* 1: every Ack durable */
+apr_interval_time_t bits_conf_sync_batch_time(const bits_dir_conf *c);
+apr_off_t bits_conf_sync_batch_bytes(const bits_dir_conf *c);
 /* The group of the session store, or BITS_NO_GROUP (bits_session.h). */
 apr_gid_t bits_conf_session_group(const bits_dir_conf *c);
 

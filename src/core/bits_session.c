@@ -230,6 +230,8 @@ apr_status_t bits_session_parse(bits_session_t *s, const char *text,
      * sessions (address unknown) share "anon-unknown". */
     if (!s->owner_key || !*s->owner_key)
         s->owner_key = bits_owner_key(s->owner, NULL, p);
+    /* The state file only ever records a durable N (bits_session_save). */
+    s->durable = s->received;
     return APR_SUCCESS;
 }
 
@@ -338,6 +340,7 @@ static void note_stored(bits_session_t *s)
 {
     s->stored_state = s->state;
     s->stored_total = s->total;
+    s->stored_received = s->received;
 }
 
 /* Reads up to the two slots of the progress file, without following a
@@ -371,6 +374,10 @@ static void merge_progress(bits_session_t *s, const char *root, apr_pool_t *p)
         s->received = pick.rec.received;
         if (pick.rec.last_activity > s->last_activity)
             s->last_activity = pick.rec.last_activity;
+        /* The state file's N is durable too (its record is older). */
+        s->durable = pick.rec.durable > s->durable ? pick.rec.durable : s->durable;
+        s->dirty_since = s->durable < s->received ? pick.rec.dirty_since : 0;
+        s->writer = pick.rec.writer;
     }
     s->progress_slot = bits_progress_next_slot(&pick);
     s->progress_gen = bits_progress_next_gen(&pick);
@@ -417,21 +424,48 @@ apr_status_t bits_session_load(bits_session_t *s, const char *root,
     return rv;
 }
 
+apr_status_t bits_session_sync_data(bits_session_t *s, const char *root,
+                                    apr_file_t *f, apr_pool_t *p)
+{
+    apr_file_t *own = NULL;
+    apr_status_t rv = APR_SUCCESS;
+
+    if (!f && (rv = bits_open_nofollow(&own, bits_session_file(root, s->id,
+                                                               BITS_REQUEST_FILE, p),
+                                       0, p)) == APR_SUCCESS)
+        f = own;
+    if (rv == APR_SUCCESS)
+        rv = apr_file_datasync(f);
+    if (own)
+        apr_file_close(own);
+    if (rv == APR_SUCCESS) {
+        s->durable = s->received;
+        s->dirty_since = 0;
+    }
+    return rv;
+}
+
 apr_status_t bits_session_save(bits_session_t *s, const char *root,
                                apr_pool_t *p)
 {
-    const char *text = bits_session_serialize(s, p);
-    apr_status_t rv = bits_atomic_replace(bits_session_file(root, s->id, BITS_STATE_FILE,
-                                                            p), text, strlen(text), p);
+    const char *text;
+    apr_status_t rv;
 
+    /* The N of a state file must hold after an OS crash. */
+    if (!bits_state_is_terminal(s->state) && s->durable < s->received
+        && (rv = bits_session_sync_data(s, root, NULL, p)) != APR_SUCCESS)
+        return rv;
+    text = bits_session_serialize(s, p);
+    rv = bits_atomic_replace(bits_session_file(root, s->id, BITS_STATE_FILE, p),
+                             text, strlen(text), p);
     if (rv == APR_SUCCESS)
         note_stored(s);
     return rv;
 }
 
-/* Writes one progress slot in place and makes it durable.  A new file's
- * name is made durable too (once per session), so that the record an Ack
- * reports cannot vanish with its directory entry. */
+/* Writes one progress slot in place, and makes it durable if it claims
+ * nothing unsynced.  A new file's name is made durable at once (once per
+ * session), so that a synced record cannot vanish with its directory entry. */
 static apr_status_t write_progress(bits_session_t *s, const char *root, apr_pool_t *p)
 {
     const char *path = bits_session_file(root, s->id, BITS_PROGRESS_FILE, p);
@@ -441,7 +475,7 @@ static apr_status_t write_progress(bits_session_t *s, const char *root, apr_pool
     apr_os_file_t fd;
     apr_file_t *f;
     apr_status_t rv = bits_open_nofollow(&f, path, BITS_CREATE_PRIVATE, p);
-    int is_new;
+    int is_new, sync = s->durable >= s->received;
 
     if (rv != APR_SUCCESS)
         return rv;
@@ -455,13 +489,16 @@ static apr_status_t write_progress(bits_session_t *s, const char *root, apr_pool
     rec.gen = s->progress_gen;
     rec.received = s->received;
     rec.last_activity = s->last_activity;
+    rec.durable = sync ? s->received : s->durable;
+    rec.dirty_since = sync ? 0 : s->dirty_since;
+    rec.writer = s->writer;
     bits_progress_encode(&rec, slot);
     apr_os_file_get(&fd, f);
     errno = 0;
     if (pwrite(fd, slot, sizeof slot, (off_t)s->progress_slot * BITS_PROGRESS_SLOT)
         != (ssize_t)sizeof slot)
         rv = errno ? APR_FROM_OS_ERROR(errno) : APR_EGENERAL;
-    if (rv == APR_SUCCESS)
+    if (rv == APR_SUCCESS && sync)
         rv = apr_file_datasync(f);
     apr_file_close(f);
     if (rv == APR_SUCCESS && is_new)
@@ -488,6 +525,25 @@ static apr_status_t remove_if_present(const char *path, apr_pool_t *p)
     apr_status_t rv = apr_file_remove(path, p);
 
     return APR_STATUS_IS_ENOENT(rv) ? APR_SUCCESS : rv;
+}
+
+apr_status_t bits_session_fall_back(bits_session_t *s, const char *root, apr_off_t n,
+                                    apr_pool_t *p)
+{
+    apr_status_t rv;
+
+    s->received = s->durable = n;
+    s->dirty_since = 0;
+    /* The record first: a crash before the cut leaves bytes past N, which
+     * the next fragment overwrites and publishing cuts off. */
+    if (n >= s->stored_received)
+        rv = bits_session_save_progress(s, root, p);
+    else if ((rv = remove_if_present(bits_session_file(root, s->id, BITS_PROGRESS_FILE,
+                                                       p), p)) == APR_SUCCESS)
+        rv = bits_session_save(s, root, p);   /* no slot may name more */
+    if (rv == APR_SUCCESS)
+        rv = bits_truncate(bits_session_file(root, s->id, BITS_REQUEST_FILE, p), n, p);
+    return rv;
 }
 
 apr_status_t bits_session_tombstone(bits_session_t *s, const char *root,

@@ -39,6 +39,9 @@ void *bits_dir_create(apr_pool_t *p, char *dir)
     c->owners_limit = BITS_UNSET;
     c->notify_retry = BITS_UNSET;
     c->max_reply = BITS_UNSET_SIZE;
+    c->fragment_sync = BITS_UNSET;
+    c->sync_batch_time = BITS_UNSET;
+    c->sync_batch_bytes = BITS_UNSET_SIZE;
     return c;
 }
 
@@ -76,6 +79,9 @@ void *bits_dir_merge(apr_pool_t *p, void *basev, void *addv)
     PICK(max_reply, BITS_UNSET_SIZE);
     PICK(min_free_set, 0);
     n->min_free = add->min_free_set ? add->min_free : base->min_free;
+    PICK(fragment_sync, BITS_UNSET);
+    PICK(sync_batch_time, BITS_UNSET);
+    PICK(sync_batch_bytes, BITS_UNSET_SIZE);
     return n;
 }
 #undef PICK
@@ -191,6 +197,23 @@ const bits_min_free_t *bits_conf_min_free(const bits_dir_conf *c)
 int bits_conf_notify_type(const bits_dir_conf *c)
 {
     return (int)or_default(c->notify_type, 0);
+}
+
+int bits_conf_fragment_sync(const bits_dir_conf *c)
+{
+    return c->fragment_sync == 1;
+}
+
+apr_interval_time_t bits_conf_sync_batch_time(const bits_dir_conf *c)
+{
+    return apr_time_from_sec(or_default(c->sync_batch_time,
+                                        BITS_DEFAULT_SYNC_BATCH_TIME));
+}
+
+apr_off_t bits_conf_sync_batch_bytes(const bits_dir_conf *c)
+{
+    return c->sync_batch_bytes == BITS_UNSET_SIZE ? BITS_DEFAULT_SYNC_BATCH_BYTES
+                                                   : c->sync_batch_bytes;
 }
 
 apr_gid_t bits_conf_session_group(const bits_dir_conf *c)
@@ -332,6 +355,23 @@ static const char *set_size(cmd_parms *cmd, void *dcv, const char *arg)
                            "64M, 10G, 2T)", 0, APR_INT64_MAX, &v)) != NULL)
         return err;
     *field = v;
+    return NULL;
+}
+
+/* BITSFragmentSyncBatch seconds [bytes]: the bounds of a group commit. */
+static const char *set_sync_batch(cmd_parms *cmd, void *dcv, const char *secs,
+                                  const char *bytes)
+{
+    bits_dir_conf *dc = dcv;
+    apr_int64_t v = 0;
+    const char *err = parse_seconds(cmd, secs, 1, 3600, &dc->sync_batch_time);
+
+    if (err || !bytes)
+        return err;
+    if ((err = parse_value(cmd, bytes, bits_parse_size, "a number of bytes (or 512K, "
+                           "64M, 1G)", 1, APR_INT64_MAX, &v)) != NULL)
+        return err;
+    dc->sync_batch_bytes = v;
     return NULL;
 }
 
@@ -594,5 +634,13 @@ const command_rec bits_cmds[] = {
                   "private to the server user"),
     AP_INIT_TAKE1("BITSPublishedFileMode", set_published_mode, NULL, BITS_CONF,
                   "Octal mode of published files (default 0644 less the umask)"),
+    AP_INIT_FLAG("BITSFragmentSync", ap_set_flag_slot,
+                 (void *)APR_OFFSETOF(bits_dir_conf, fragment_sync), BITS_CONF,
+                 "On: every fragment's data is synced before its Ack; Off "
+                 "(default): synced in batches, an OS crash falls back to the "
+                 "last synced N"),
+    AP_INIT_TAKE12("BITSFragmentSyncBatch", set_sync_batch, NULL, BITS_CONF,
+                   "With BITSFragmentSync Off, a session's data is synced at "
+                   "the latest after this many seconds and bytes (1 64M)"),
     { NULL }
 };

@@ -10,6 +10,7 @@
 #include "bits_request.h"
 #include "bits_fileio.h"
 #include "bits_freespace.h"
+#include "bits_commit.h"
 
 #define BITS_READ_CHUNK (64 * 1024)
 #define ACK_BODY_TIMEOUT BITS_ACK_ERR(HTTP_REQUEST_TIME_OUT, \
@@ -157,8 +158,8 @@ static bits_ack_t settle(bits_req_t *rq)
     return s->state == BITS_STATE_COMPLETING ? bits_complete(rq) : BITS_ACK_OK;
 }
 
-/* Writes the new tail of the fragment at offset N and makes it durable
- * before the record says it is there (§16 item 5). */
+/* Writes the new tail of the fragment at offset N before the record says
+ * it is there; synced per fragment or in batches (§16 item 5, bits_commit.h). */
 static bits_ack_t write_tail(bits_req_t *rq, const bits_range_t *rg, apr_off_t skip)
 {
     request_rec *r = rq->r;
@@ -176,7 +177,7 @@ static bits_ack_t write_tail(bits_req_t *rq, const bits_range_t *rg, apr_off_t s
                          "cannot open the request file %s", path);
     stream_body(r, f, skip, want, &res);
     if (res.write_rv == APR_SUCCESS && res.written > 0)
-        res.write_rv = apr_file_datasync(f);
+        res.write_rv = bits_commit_written(rq, f, res.written);
     apr_file_close(f);
 
     if (res.write_rv != APR_SUCCESS) {
@@ -187,7 +188,6 @@ static bits_ack_t write_tail(bits_req_t *rq, const bits_range_t *rg, apr_off_t s
                          " failed; the session keeps %" APR_OFF_T_FMT " bytes",
                          want, at, s->received);
     }
-    s->received += res.written;
     rq->written = res.written;
     if (res.read_rv != APR_SUCCESS)
         return body_broken(rq, res.written, res.read_rv);
@@ -254,7 +254,7 @@ bits_ack_t bits_packet_fragment(bits_req_t *rq)
         return bits_fail(rq, BITS_ACK_NOT_FOUND, 0, "session is %s",
                          bits_state_name(s->state));
     }
-    if (!check_range(rq, &rg, &ack))
+    if (!bits_commit_check(rq, &ack) || !check_range(rq, &rg, &ack))
         return ack;
     /* Completion already decided: replay it, never redo it (§7.4 step 5). */
     if (s->state == BITS_STATE_DONE || s->state == BITS_STATE_REFUSED)

@@ -19,6 +19,7 @@
 #include "bits_protocol.h"
 #include "bits_notify.h"
 #include "bits_sections.h"
+#include "bits_commit.h"
 #include "bits_sweeper.h"
 #include "bits_conftest.h"
 
@@ -186,6 +187,7 @@ void bits_child_init(apr_pool_t *p, server_rec *s)
     rv = bits_claims_create(&bits_child_claims, (threads > 0 ? threads : 1) + 2, p);
     if (rv == APR_SUCCESS)
         rv = bits_notify_child_init(p);
+    bits_commit_child_init();
     bits_sweeper_child_init(p, s, bits_child_claims);
     if (rv != APR_SUCCESS)
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,

@@ -7,7 +7,8 @@
  * the session's, received within [min, max]); it is the newest valid one
  * of that id; the next write never goes to the slot that counts, and its
  * generation is newer than every valid slot's; an encoded record decodes
- * to itself. */
+ * to itself (a version 1 slot to the same record in version 2), with its
+ * durable N never above its N. */
 #include <string.h>
 #include "bits_progress.h"
 #include "fuzz_common.h"
@@ -18,7 +19,10 @@
 static int same(const bits_progress_t *a, const bits_progress_t *b)
 {
     return strcmp(a->id, b->id) == 0 && a->gen == b->gen && a->received == b->received
-           && a->last_activity == b->last_activity;
+           && a->last_activity == b->last_activity && a->durable == b->durable
+           && a->dirty_since == b->dirty_since
+           && memcmp(a->writer.boot, b->writer.boot, BITS_BOOT_ID_LEN) == 0
+           && strcmp(a->writer.host, b->writer.host) == 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -58,6 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         bits_progress_encode(&rec, slot);
         FUZZ_CHECK(bits_progress_decode(&back, slot) && same(&back, &rec),
                    "slot %d does not survive encode/decode", i);
+        FUZZ_CHECK(rec.durable <= rec.received, "slot %d: durable N above N", i);
     }
     return 0;
 }

@@ -175,6 +175,8 @@ static Suite *bits_suite(void)
     suite_add_tcase(s, bits_host_tcase());
     suite_add_tcase(s, bits_progress_tcase());
     suite_add_tcase(s, bits_progress_store_tcase());
+    suite_add_tcase(s, bits_durable_tcase());
+    suite_add_tcase(s, bits_durable_store_tcase());
     suite_add_tcase(s, bits_verify_tcase());
     suite_add_tcase(s, bits_sweep_registry_tcase());
     suite_add_tcase(s, bits_space_tcase());

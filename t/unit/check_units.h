@@ -25,6 +25,8 @@ TCase *bits_index_tcase(void);
 TCase *bits_host_tcase(void);
 TCase *bits_progress_tcase(void);
 TCase *bits_progress_store_tcase(void);
+TCase *bits_durable_tcase(void);
+TCase *bits_durable_store_tcase(void);
 TCase *bits_verify_tcase(void);
 TCase *bits_sweep_registry_tcase(void);
 TCase *bits_space_tcase(void);

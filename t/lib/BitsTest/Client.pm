@@ -33,6 +33,7 @@ our @EXPORT = qw(
     raw_request raw_head raw_connect raw_send read_response
     random_bytes sha256_hex sha256_file file_bytes
     reset_scenario htdocs t_dir logs_dir session_root session_dir state_file read_state
+    read_progress rewrite_progress_slot
     request_file ack_is ack_shape_ok sid_of received_of
     auth_header find_files_named tree_snapshot
     httpd_parent_pid httpd_children wait_for_server
@@ -102,7 +103,9 @@ sub crc32c {
 }
 
 # The valid slots of a session's progress file (include/core/bits_progress.h):
-# list of { gen, received, last_activity, id }.
+# list of { version, slot, gen, received, last_activity, id, durable,
+# dirty_since, boot (uuid text), host }.  Version 1 slots (before group
+# commit) read as durable = received.
 sub read_progress {
     my ($root, $sid) = @_;
     open my $fh, '<:raw', session_dir($root, $sid) . '/progress' or return ();
@@ -110,16 +113,54 @@ sub read_progress {
     my $buf = <$fh> // '';
     my @slots;
     for my $i (0, 1) {
-        my $slot = substr $buf, 512 * $i, 76;
-        next unless length $slot == 76;
-        my ($magic, $gen, undef, $recv, $act, $id, $crc) = unpack 'a8 V V q< q< Z40 V', $slot;
-        next unless $magic eq 'BITSPRG1' && $crc == crc32c(substr $slot, 0, 72) && $recv >= 0;
-        push @slots, { gen => $gen, received => $recv, last_activity => $act, id => $id };
+        my $slot = substr $buf, 512 * $i, 512;
+        next unless length $slot >= 172;
+        my ($magic, $gen, undef, $recv, $act, $id) = unpack 'a8 V V q< q< Z40', $slot;
+        my %s = (slot => $i, gen => $gen, received => $recv, last_activity => $act, id => $id);
+        if ($magic eq 'BITSPRG1') {
+            next unless unpack('V', substr $slot, 72, 4) == crc32c(substr $slot, 0, 72);
+            %s = (%s, version => 1, durable => $recv, dirty_since => 0, boot => '', host => '');
+        }
+        elsif ($magic eq 'BITSPRG2') {
+            next unless unpack('V', substr $slot, 168, 4) == crc32c(substr $slot, 0, 168);
+            my ($dur, $dirty, $boot, $host) = unpack 'q< q< a16 Z64', substr $slot, 72, 96;
+            %s = (%s, version => 2, durable => $dur, dirty_since => $dirty,
+                  boot => boot_id_text($boot), host => $host);
+            next unless $dur <= $recv;
+        }
+        else { next }
+        push @slots, \%s if $recv >= 0;
     }
     return @slots;
 }
 
-# Newest valid slot of this session with state received <= N <= total.
+# A 16-byte boot id as the kernel prints it, and back.
+sub boot_id_text { my $h = unpack 'H32', shift; $h =~ s/^(.{8})(.{4})(.{4})(.{4})/$1-$2-$3-$4-/; $h }
+sub boot_id_bytes { my $t = shift; $t =~ s/-//g; pack 'H32', $t }
+
+# Rewrites slot $i of a session's progress file: the fields given in %set
+# (boot as uuid text, durable, received, host), with its CRC-32C recomputed,
+# as an OS crash would leave a record written under another kernel.
+sub rewrite_progress_slot {
+    my ($root, $sid, $i, %set) = @_;
+    my $f = session_dir($root, $sid) . '/progress';
+    open my $fh, '+<:raw', $f or die "$f: $!";
+    local $/;
+    my $buf = <$fh>;
+    my $slot = substr $buf, 512 * $i, 512;
+    die "slot $i of $f is not version 2" unless substr($slot, 0, 8) eq 'BITSPRG2';
+    substr($slot, 16, 8) = pack 'q<', $set{received} if defined $set{received};
+    substr($slot, 72, 8) = pack 'q<', $set{durable} if defined $set{durable};
+    substr($slot, 88, 16) = boot_id_bytes($set{boot}) if defined $set{boot};
+    substr($slot, 104, 64) = pack 'a64', $set{host} if defined $set{host};
+    substr($slot, 168, 4) = pack 'V', crc32c(substr $slot, 0, 168);
+    seek $fh, 512 * $i, 0;
+    print $fh $slot;
+    close $fh or die "$f: $!";
+}
+
+# Newest valid slot of this session with state received <= N <= total;
+# sets received, durable, last_activity and _progress (that slot).
 sub merge_progress {
     my ($h, $root, $sid) = @_;
     return unless defined $h->{received} && defined $h->{id};
@@ -131,8 +172,11 @@ sub merge_progress {
         $best = $s if !$best || ((($s->{gen} - $best->{gen}) & 0xFFFFFFFF) < 0x80000000
                                  && $s->{gen} != $best->{gen});
     }
+    $h->{durable} = $h->{received};    # a state file's N is always durable
     return unless $best;
+    $h->{_progress} = $best;
     $h->{received} = $best->{received};
+    $h->{durable} = $best->{durable} if $best->{durable} > $h->{durable};
     $h->{last_activity} = $best->{last_activity}
         if !defined $h->{last_activity} || $best->{last_activity} > $h->{last_activity};
 }
