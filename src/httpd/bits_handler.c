@@ -216,6 +216,7 @@ static bits_ack_t packet_create(bits_req_t *rq)
     s->total = -1;
     s->created = apr_time_now();
     s->owner_key = bits_owner_key(s->owner, r->useragent_ip, r->pool);
+    s->client_ip = r->useragent_ip;
     rv = bits_session_create_store(rq->store, bits_conf_session_group(conf));
     if (rv != APR_SUCCESS)
         return bits_fail(rq, bits_ack_for_io_error(rv), rv,
