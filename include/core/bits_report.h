@@ -73,6 +73,13 @@ typedef struct {
 apr_status_t bits_report_history(bits_report_history_t *h, const char *store,
                                  apr_time_t now, int recent, apr_pool_t *p);
 
+/* Adds the counts of `from` to `into` (several stores in one total);
+ * into->by_code must live in a pool at least as long as its use. */
+void bits_report_summary_add(bits_report_summary_t *into,
+                             const bits_report_summary_t *from);
+void bits_report_window_add(bits_report_window_t *into,
+                            const bits_report_window_t *from);
+
 /* Average rate of a session in bytes per second (received over the time
  * from creation to its last packet), 0 if it cannot be told. */
 apr_off_t bits_report_rate(const bits_session_t *s);

@@ -159,10 +159,24 @@ static void window_init(bits_report_window_t *w, apr_time_t since, apr_pool_t *p
     w->by_code = apr_array_make(p, 4, sizeof(bits_report_tally_t));
 }
 
-static void window_add(bits_report_window_t *w, const bits_journal_event_t *ev)
+static void tally_add(apr_array_header_t *by_code, const bits_report_tally_t *add)
 {
     bits_report_tally_t *t;
     int i;
+
+    for (i = 0; i < by_code->nelts; i++) {
+        t = &APR_ARRAY_IDX(by_code, i, bits_report_tally_t);
+        if (t->outcome == add->outcome && t->code == add->code) {
+            t->count += add->count;
+            return;
+        }
+    }
+    *(bits_report_tally_t *)apr_array_push(by_code) = *add;
+}
+
+static void window_add(bits_report_window_t *w, const bits_journal_event_t *ev)
+{
+    bits_report_tally_t one;
 
     if (ev->when < w->since)
         return;
@@ -171,18 +185,11 @@ static void window_add(bits_report_window_t *w, const bits_journal_event_t *ev)
         w->completed_bytes += ev->bytes;
         return;
     }
+    one.outcome = ev->outcome;
+    one.code = ev->code;
+    one.count = 1;
     w->failed++;
-    for (i = 0; i < w->by_code->nelts; i++) {
-        t = &APR_ARRAY_IDX(w->by_code, i, bits_report_tally_t);
-        if (t->outcome == ev->outcome && t->code == ev->code) {
-            t->count++;
-            return;
-        }
-    }
-    t = apr_array_push(w->by_code);
-    t->outcome = ev->outcome;
-    t->code = ev->code;
-    t->count = 1;
+    tally_add(w->by_code, &one);
 }
 
 static int by_outcome_code(const void *a, const void *b)
@@ -237,6 +244,37 @@ apr_status_t bits_report_history(bits_report_history_t *h, const char *store,
         *(bits_journal_event_t *)apr_array_push(h->recent)
             = w.ring[(w.next - i + w.size) % w.size];
     return rv;
+}
+
+void bits_report_summary_add(bits_report_summary_t *into,
+                             const bits_report_summary_t *from)
+{
+    int i;
+
+    into->sessions += from->sessions;
+    into->owners += from->owners;
+    into->unreadable += from->unreadable;
+    into->received += from->received;
+    into->expected += from->expected;
+    for (i = 0; i <= BITS_STATE_EXPIRED; i++)
+        into->by_state[i] += from->by_state[i];
+    if (from->oldest_activity && (!into->oldest_activity
+                                  || from->oldest_activity < into->oldest_activity))
+        into->oldest_activity = from->oldest_activity;
+}
+
+void bits_report_window_add(bits_report_window_t *into,
+                            const bits_report_window_t *from)
+{
+    int i;
+
+    into->completed += from->completed;
+    into->completed_bytes += from->completed_bytes;
+    into->failed += from->failed;
+    for (i = 0; from->by_code && i < from->by_code->nelts; i++)
+        tally_add(into->by_code, &APR_ARRAY_IDX(from->by_code, i, bits_report_tally_t));
+    qsort(into->by_code->elts, (size_t)into->by_code->nelts,
+          sizeof(bits_report_tally_t), by_outcome_code);
 }
 
 apr_off_t bits_report_rate(const bits_session_t *s)

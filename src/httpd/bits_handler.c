@@ -9,6 +9,7 @@
 #include <apr_lib.h>
 
 #include "bits_request.h"
+#include "bits_status.h"
 #include "bits_ack.h"
 #include "bits_guid.h"
 #include "bits_fileio.h"
@@ -342,6 +343,7 @@ int bits_handle_request(request_rec *r, const bits_dir_conf *conf)
     else {
         rq.root = bits_location_root(r, conf);
         rq.store = rq.root ? bits_store_root(conf, rq.root, r->pool) : NULL;
+        bits_status_note_store(r, rq.store);    /* for the status page */
         ack = dispatch(&rq);
     }
     if (rq.id_header && rq.type != BITS_PACKET_CREATE_SESSION

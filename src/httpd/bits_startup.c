@@ -20,6 +20,7 @@
 #include "bits_protocol.h"
 #include "bits_notify.h"
 #include "bits_sections.h"
+#include "bits_status.h"
 
 int bits_method_number = M_INVALID;
 bits_claims_t *bits_child_claims;
@@ -166,6 +167,7 @@ int bits_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     bits_warn_executable_sections(ptemp, s);   /* once, into the error log */
     bits_vhost_warnings(s);
     setup_notify_slots(pconf, s);
+    bits_status_post_config(pconf, s);
     return OK;
 }
 
@@ -191,6 +193,7 @@ void bits_child_init(apr_pool_t *p, server_rec *s)
     rv = bits_claims_create(&bits_child_claims, threads > 0 ? threads : 1, p);
     if (rv == APR_SUCCESS)
         rv = bits_notify_child_init(p);
+    bits_status_child_init(p, s);
     if (rv != APR_SUCCESS)
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
                      "mod_bits: cannot set up this child (claim table, libcurl)");
