@@ -31,6 +31,8 @@ SCENARIOS=(
     vhost
     # issue 9, progress records in place (t/34_progress.t)
     progress
+    # issue 10, the status page (t/38_status.t)
+    status status/short
     # issue 11, bitsup the client (t/30_bitsup.t)
     bitsup bitsupreply bitsupfarm bitsuptls bitsupkrb
 )
@@ -62,7 +64,7 @@ remove_scenarios() {
     done
     rm -rf t/htdocs/outside "$CUSTOM_SESSIONS" "$XDEV_SESSIONS" "$XDEVFULL_SESSIONS" \
         "$FARM_SESSIONS" "$HTPASSWD_FILE" t/state/node2 t/state/slowbody t/state/davorder-* \
-        t/state/vhost
+        t/state/vhost t/state/status-htpasswd
 }
 
 if [ "${1:-}" = clean ]; then

@@ -136,19 +136,24 @@ apr_status_t bits_report_summarise(bits_report_summary_t *sum, const char *store
     apr_status_t rv;
     apr_array_header_t *keys = owner_keys(store, NULL, &rv, p);
     summary_walk_t w = { sum, store, NULL, 0 };
+    apr_pool_t *walk;
     int i;
 
     memset(sum, 0, sizeof *sum);
     if (rv != APR_SUCCESS)
         return rv;
+    /* The walk's own pool outlives the per-record one it clears. */
+    apr_pool_create(&walk, p);
     apr_pool_create(&w.iter, p);
     for (i = 0; i < keys->nelts; i++) {
         w.owner_has = 0;
         bits_index_sessions(store, APR_ARRAY_IDX(keys, i, const char *),
-                            summarise_entry, &w, w.iter);
+                            summarise_entry, &w, walk);
         sum->owners += w.owner_has;
+        apr_pool_clear(walk);
     }
     apr_pool_destroy(w.iter);
+    apr_pool_destroy(walk);
     return APR_SUCCESS;
 }
 

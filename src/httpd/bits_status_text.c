@@ -208,8 +208,13 @@ static void per_store(const bits_status_t *st, const char *name, const char *hel
 
     family(st->r, name, help);
     for (i = 0; i < st->stores->nelts; i++)
-        ap_rprintf(st->r, "%s{store=\"%s\"} %.17g\n", name,
-                   label(store_at(st, i)->path, st->r->pool), fn(store_at(st, i)));
+    {
+        double v = fn(store_at(st, i));
+        /* Counts exactly, times to a microsecond. */
+        ap_rprintf(st->r, v == (double)(apr_int64_t)v ? "%s{store=\"%s\"} %.0f\n"
+                                                      : "%s{store=\"%s\"} %.6f\n",
+                   name, label(store_at(st, i)->path, st->r->pool), v);
+    }
 }
 
 static void by_code(const bits_status_t *st, const char *name, const char *help, int day)
