@@ -18,6 +18,7 @@ set -euo pipefail
 # krb5-admin-server (kdb5_util, kadmin.local), krb5-user (kinit) and
 # libapache2-mod-auth-gssapi: the test KDC and the Negotiate location of
 # t/35_bitsup_negotiate.t (bitsup --negotiate); no KDC service is set up.
+# chromium: `make browser-test` loads the status page in headless Chromium.
 PACKAGES=(
     build-essential
     apache2
@@ -34,6 +35,7 @@ PACKAGES=(
     krb5-admin-server
     krb5-user
     libapache2-mod-auth-gssapi
+    chromium
 )
 
 missing=()

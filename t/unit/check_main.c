@@ -175,6 +175,7 @@ static Suite *bits_suite(void)
     suite_add_tcase(s, bits_host_tcase());
     suite_add_tcase(s, bits_progress_tcase());
     suite_add_tcase(s, bits_progress_store_tcase());
+    suite_add_tcase(s, bits_report_tcase());
     return s;
 }
 

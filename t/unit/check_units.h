@@ -25,6 +25,7 @@ TCase *bits_index_tcase(void);
 TCase *bits_host_tcase(void);
 TCase *bits_progress_tcase(void);
 TCase *bits_progress_store_tcase(void);
+TCase *bits_report_tcase(void);
 
 /* A fresh pool per test: add as a checked fixture (runs in the test's
  * forked child, so nothing leaks from one test into the next). */
