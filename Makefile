@@ -26,7 +26,7 @@ UNIT_BIN  = t/unit/check_main
 BITSUP    = bitsup/bitsup
 PREFIX   ?= /usr/local
 
-.PHONY: all deps tree-check unit itest sanitize-itest test run stop demo bench install install-bitsup uninstall clean fuzz fuzz-build fuzz-cc
+.PHONY: all deps tree-check unit itest browser-test sanitize-itest test run stop demo bench install install-bitsup uninstall clean fuzz fuzz-build fuzz-cc
 
 all: $(MODULE) $(BITSUP)
 
@@ -64,6 +64,11 @@ unit: $(UNIT_BIN) tree-check
 # `make itest TESTS="t/03_fragment.t t/09_security.t"` runs only those files.
 itest: $(MODULE) $(BITSUP)
 	t/run-itest.sh $(APXS) $(TESTS)
+
+# The status page in headless Chromium (t/browser/status.t): rows and
+# progress bars rendered, a screenshot in t/logs/status.png.
+browser-test: $(MODULE)
+	BITS_BROWSER_TEST=1 t/run-itest.sh $(APXS) t/browser/status.t
 
 test: deps
 	$(MAKE) all

@@ -32,7 +32,7 @@ SCENARIOS=(
     # issue 9, progress records in place (t/34_progress.t)
     progress
     # issue 10, the status page (t/38_status.t)
-    status status/short
+    status status/short browser
     # issue 11, bitsup the client (t/30_bitsup.t)
     bitsup bitsupreply bitsupfarm bitsuptls bitsupkrb
 )

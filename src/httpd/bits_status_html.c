@@ -34,12 +34,14 @@ static const char *STYLE =
     "table{border-collapse:collapse;margin:.5em 0}"
     "th,td{border:1px solid #ccc;padding:.25em .5em;text-align:left;vertical-align:top}"
     "th{background:#eee}td.num{text-align:right;font-variant-numeric:tabular-nums}"
-    ".bar{width:8em;height:.9em;background:#ddd;border-radius:3px;overflow:hidden}"
+    ".bar{display:inline-block;vertical-align:middle;width:7em;height:.9em;"
+    "background:#ddd;border-radius:3px;overflow:hidden}"
     ".bar span{display:block;height:100%;background:#2a7ae2}"
     ".id{font-family:monospace;font-size:.9em}.muted{color:#777}"
     ".state-RECEIVING{color:#2a7ae2}.state-COMPLETING{color:#b8860b}"
     ".state-DONE{color:#228b22}.state-REFUSED{color:#b22222}"
-    "nav a{margin:0 .5em}";
+    "nav a{margin:0 .5em}td.num,td.id{white-space:nowrap}"
+    ".top{display:flex;gap:2em;align-items:flex-start;flex-wrap:wrap}";
 
 static void totals(const bits_status_t *st)
 {
@@ -104,7 +106,7 @@ static void session_row(const bits_status_t *st, const bits_status_row_t *sr)
 
     if (!row->loaded) {
         ap_rprintf(r, "<tr class=\"session\" data-id=\"%s\"><td class=\"id\">%s</td>"
-                   "<td>%s</td><td colspan=\"9\" class=\"muted\">no readable record "
+                   "<td>%s</td><td colspan=\"8\" class=\"muted\">no readable record "
                    "(being created, or damaged)</td></tr>\n", esc(row->id, p),
                    esc(row->id, p), esc(row->key, p));
         return;
@@ -127,8 +129,8 @@ static void session_row(const bits_status_t *st, const bits_status_row_t *sr)
                    bits_status_size(s->received, p), bits_status_size(s->total, p));
     else
         ap_rputs("<td class=\"num muted\">no data yet</td>", r);
-    ap_rprintf(r, "<td><div class=\"bar\" title=\"%.1f%%\"><span style=\"width:%.1f%%\">"
-               "</span></div></td><td class=\"num\">%.1f%%</td>", pct, pct, pct);
+    ap_rprintf(r, "<td class=\"num\"><div class=\"bar\"><span style=\"width:%.1f%%\">"
+               "</span></div> %.1f%%</td>", pct, pct);
     ap_rprintf(r, "<td class=\"num\">%s/s</td>", bits_status_size(bits_report_rate(s), p));
     ap_rprintf(r, "<td class=\"num\">%s</td><td class=\"num\">%s</td>",
                bits_status_duration(st->now - s->created, p),
@@ -156,7 +158,7 @@ static void sessions(const bits_status_t *st)
         ap_rputs(" <a href=\"?\">all owners</a>", r);
     ap_rputs("</nav>\n<table class=\"sessions\">\n<tr><th>Session</th><th>Owner</th>"
              "<th>Client</th><th>Destination</th><th>Received / total</th>"
-             "<th>Progress</th><th></th><th>Rate (average)</th><th>Age</th><th>Idle</th>"
+             "<th>Progress</th><th>Rate (avg.)</th><th>Age</th><th>Idle</th>"
              "<th>State</th></tr>\n", r);
     for (i = 0; i < st->rows->nelts; i++)
         session_row(st, &APR_ARRAY_IDX(st->rows, i, bits_status_row_t));
@@ -225,8 +227,11 @@ void bits_status_html(const bits_status_t *st)
     ap_rprintf(r, "<title>BITS upload status</title>\n<style>%s</style></head>\n<body>\n"
                "<h1>BITS upload status of %s</h1>\n<p class=\"muted\">%s</p>\n",
                STYLE, esc(ap_get_server_name(r), r->pool), date);
+    ap_rputs("<div class=\"top\"><div>", r);
     totals(st);
+    ap_rputs("</div><div>", r);
     failures(st);
+    ap_rputs("</div></div>\n", r);
     sessions(st);
     recent(st);
     stores(st);
