@@ -119,6 +119,8 @@ my %rows = map { ($_->{id} => $_) } @{ $j->{sessions} || [] };
 ok(t_cmp(join(',', sort keys %rows), join(',', sort $sa, $sb), 'owner filter'),
    '?owner=user-statususer lists A and B only');
 ok(t_cmp($j->{page}{sessions}, 2, 'listed'), 'the listing has 2 sessions');
+ok(t_cmp(scalar @{ json_of(get('?json&owner=nobody%00'))->{sessions} || [1] }, 0, 'bad key'),
+   'an owner key nobody can have lists nothing');
 my $ra = $rows{$sa} || {};
 ok(t_cmp(join(' ', map { $ra->{$_} // '-' } qw(owner client_ip received total state)),
          "$USER 127.0.0.1 1000 4000 RECEIVING", 'row A'), 'A: owner, client, received, total, state');
@@ -128,9 +130,11 @@ ok(t_cmp(defined $rows{$sb} && !defined $rows{$sb}{total} ? 1 : 0, 1, 'B total')
    'B: total null (no fragment yet)');
 
 # Hostile names in JSON: the values survive, no markup appears raw.
-$r = get('?json&owner=' . uri_escape_key("user-$EVIL"));
+(my $evil_key = "user-$EVIL") =~ s/([^A-Za-z0-9._\@:-])/sprintf '%%%02X', ord $1/ge;
+$r = get('?json&owner=' . uri_escape_key($evil_key));
 $j = json_of($r);
 my ($rc) = @{ $j->{sessions} || [] };
+ok(t_cmp(scalar @{ $j->{sessions} || [] }, 1, 'evil listing'), "the hostile owner's key lists its one session");
 ok(t_cmp($rc ? $rc->{owner} : '', $EVIL, 'evil owner'), 'the hostile owner name is reported as it is');
 ok(t_cmp($rc ? $rc->{dest_path} : '', qr{/status/\Q$evil_name\E$}, 'evil file'),
    'and the hostile file name');

@@ -15,7 +15,6 @@
 
 #include "bits_private.h"
 #include "bits_status.h"
-#include "bits_owner.h"
 
 #define DEFAULT_LIMIT 50
 #define MAX_LIMIT     1000
@@ -61,9 +60,9 @@ static form_t parse_query(bits_status_t *st, request_rec *r)
         else if (!strcmp(tok, "refresh") && (n = small_number(val)) > 0)
             st->refresh = n < 3600 ? n : 3600;
         else if (!strcmp(tok, "owner") && *val) {
+            /* A key no owner can have lists nothing, not everyone. */
             char *key = apr_pstrdup(r->pool, val);
-            if (ap_unescape_urlencoded(key) == OK && bits_owner_key_ok(key))
-                st->owner = key;
+            st->owner = ap_unescape_urlencoded(key) == OK ? key : "";
         }
     }
     return form;
