@@ -32,7 +32,7 @@ PREFIX   ?= /usr/local
 VERSION  := $(shell cat VERSION)
 VERSION_DEF = -DMOD_BITS_VERSION='\"$(VERSION)\"'
 
-.PHONY: all deps tree-check unit itest farm-test sanitize-itest test run stop demo bench bench-tools soak install install-bitsup install-bitsctl uninstall clean fuzz fuzz-build fuzz-cc deb deb-test
+.PHONY: all deps tree-check unit itest browser-test farm-test sanitize-itest test run stop demo bench bench-tools soak install install-bitsup install-bitsctl uninstall clean fuzz fuzz-build fuzz-cc deb deb-test
 
 all: $(MODULE) $(BITSUP) $(BITSCTL)
 
@@ -77,6 +77,11 @@ unit: $(UNIT_BIN) tree-check
 # `make itest TESTS="t/03_fragment.t t/09_security.t"` runs only those files.
 itest: $(MODULE) $(BITSUP) $(BITSCTL)
 	t/run-itest.sh $(APXS) $(TESTS)
+
+# The status page in headless Chromium (t/browser/status.t): rows and
+# progress bars rendered, a screenshot in t/logs/status.png.
+browser-test: $(MODULE)
+	BITS_BROWSER_TEST=1 t/run-itest.sh $(APXS) t/browser/status.t
 
 test: deps
 	$(MAKE) all

@@ -13,6 +13,7 @@
 
 #include "bits_private.h"
 #include "bits_ack.h"
+#include "bits_status.h"
 
 static int bits_fixups(request_rec *r)
 {
@@ -53,6 +54,7 @@ static void bits_register_hooks(apr_pool_t *p)
     ap_hook_handler(bits_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_insert_error_filter(bits_insert_error_filter, NULL, NULL,
                                 APR_HOOK_MIDDLE);
+    bits_status_register_hooks(p);
     ap_register_output_filter(BITS_ACK_FILTER, bits_ack_body_filter, NULL,
                               AP_FTYPE_CONTENT_SET);
 }

@@ -26,6 +26,7 @@ set -euo pipefail
 # haproxy, glusterfs-server, glusterfs-client: `make farm-test` (the
 # balancer and the shared file system of t/farm/farm.t; no service is
 # started by the install, the test runs its own).
+# chromium: `make browser-test` loads the status page in headless Chromium.
 PACKAGES=(
     build-essential
     apache2
@@ -49,6 +50,7 @@ PACKAGES=(
     haproxy
     glusterfs-server
     glusterfs-client
+    chromium
 )
 
 missing=()

@@ -34,6 +34,8 @@ SCENARIOS=(
     progress durable durablesync durablekill upgrade farmsync
     # issue 9, the sweep off the request path (t/42_sweep_timer.t)
     sweep sweepidle sweeplocdir
+    # issue 10, the status page (t/38_status.t)
+    status status/short browser
     # issue 11, bitsup the client (t/30_bitsup.t)
     bitsup bitsupreply bitsupfarm bitsuptls bitsupkrb
     # issue 10, bitsctl on a live store (t/41_bitsctl.t)
@@ -74,7 +76,7 @@ remove_scenarios() {
     done
     rm -rf t/htdocs/outside "$CUSTOM_SESSIONS" "$XDEV_SESSIONS" "$XDEVFULL_SESSIONS" \
         "$FARM_SESSIONS" "$FARMSYNC_SESSIONS" "$HTPASSWD_FILE" t/state/node2 t/state/slowbody t/state/davorder-* \
-        t/state/vhost
+        t/state/vhost t/state/status-htpasswd
 }
 
 if [ "${1:-}" = clean ]; then

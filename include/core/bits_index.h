@@ -92,7 +92,8 @@ apr_status_t bits_index_owner_keys(const char *store, apr_array_header_t **keys,
                                    apr_pool_t *p);
 
 /* Ends a session for good: bits_session_tombstone, then drops its index
- * entry (the index sits above the records, so the records never call it). */
+ * entry (the index sits above the records, so the records never call it)
+ * and notes the outcome in the store's journal (bits_journal.h). */
 apr_status_t bits_index_retire(bits_session_t *s, const char *store,
                                bits_state_t terminal, apr_pool_t *p);
 

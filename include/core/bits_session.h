@@ -46,6 +46,8 @@ typedef struct {
     bits_state_t state;
     const char *owner;        /* r->user at Create-Session, "" if anonymous */
     const char *owner_key;    /* what the session counts against (bits_index.h) */
+    const char *client_ip;    /* client address at Create-Session (NULL in
+                                 older records) */
     const char *dest_url;     /* absolute URL as addressed at Create-Session */
     const char *dest_path;    /* confined file-system destination */
     const char *vhost;        /* ServerName of the vhost that created it: no

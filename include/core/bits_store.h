@@ -28,6 +28,9 @@ void bits_stores_canonicalise(bits_stores_t *set, apr_pool_t *p);
 
 int bits_stores_count(const bits_stores_t *set);
 
+/* The i-th store (0 <= i < count), symlinks resolved as far as known. */
+const char *bits_stores_path(const bits_stores_t *set, int i);
+
 /* 1 if the absolute `path` is a store or lies inside one: a configured
  * store of `set` (may be NULL), or any directory named BITS-Sessions.  The
  * path is checked as given and with its symlinks resolved; names are

@@ -16,6 +16,7 @@
 #include "bits_session.h"
 #include "bits_fileio.h"
 #include "bits_guid.h"
+#include "bits_journal.h"
 
 static int id_ok(const char *id)
 {
@@ -411,7 +412,16 @@ int bits_index_stale(const char *store, apr_interval_time_t grace, apr_time_t no
 apr_status_t bits_index_retire(bits_session_t *s, const char *store,
                                bits_state_t terminal, apr_pool_t *p)
 {
+    bits_state_t was = s->state;
     apr_status_t rv = bits_session_tombstone(s, store, terminal, p);
+    bits_journal_event_t ev;
+
+    /* Once per session: only a live session is retired, under its lock.
+     * The journal is statistics, so its failure fails nothing. */
+    if (rv == APR_SUCCESS && !bits_state_is_terminal(was)) {
+        bits_journal_event_of(&ev, s, was, terminal, apr_time_now());
+        bits_journal_append(store, &ev, p);
+    }
 
     /* An entry left behind only makes its owner's count high until the
      * next check of the entries (at the limit, or the sweep). */

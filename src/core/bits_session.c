@@ -90,7 +90,7 @@ const char *bits_session_serialize(const bits_session_t *s, apr_pool_t *p)
         "reply_url=%s\nstatic_reply=%d\n"
         "created=%" APR_TIME_T_FMT "\nlast_activity=%" APR_TIME_T_FMT "\n"
         "owner_key=%s\nnotify_failures=%d\nnotify_after=%" APR_TIME_T_FMT "\n"
-        "vhost=%s\n",
+        "vhost=%s\nclient_ip=%s\n",
         s->id, bits_state_name(s->state), escape(s->owner, p),
         escape(s->dest_url, p), escape(s->dest_path, p),
         s->notify_type, s->allow_overwrites,
@@ -99,7 +99,7 @@ const char *bits_session_serialize(const bits_session_t *s, apr_pool_t *p)
         s->final_ack.status, s->final_ack.code, s->final_ack.context,
         escape(s->reply_url, p), s->static_reply, s->created, s->last_activity,
         escape(s->owner_key, p), s->notify_failures, s->notify_after,
-        escape(s->vhost, p));
+        escape(s->vhost, p), escape(s->client_ip, p));
 }
 
 /* Strict signed decimal (the record only holds what we wrote). */
@@ -164,6 +164,7 @@ static int parse_field(bits_session_t *s, const char *key, const char *val,
     else if (!strcmp(key, "reply_url")) str = &s->reply_url;
     else if (!strcmp(key, "owner_key")) str = &s->owner_key;
     else if (!strcmp(key, "vhost"))     str = &s->vhost;
+    else if (!strcmp(key, "client_ip")) str = &s->client_ip;
     if (str)
         return (*str = unescape(val, p)) ? 0 : -1;
     if (!strcmp(key, "publish_ino")) {

@@ -36,6 +36,12 @@ int bits_stores_count(const bits_stores_t *set)
     return set ? set->list->nelts : 0;
 }
 
+const char *bits_stores_path(const bits_stores_t *set, int i)
+{
+    return set && i >= 0 && i < set->list->nelts
+           ? APR_ARRAY_IDX(set->list, i, store_t).canonical : NULL;
+}
+
 static const char *without_trailing_slashes(const char *path, apr_pool_t *p)
 {
     apr_size_t len = strlen(path);

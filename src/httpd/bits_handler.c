@@ -9,6 +9,7 @@
 #include <apr_lib.h>
 
 #include "bits_request.h"
+#include "bits_status.h"
 #include "bits_ack.h"
 #include "bits_guid.h"
 #include "bits_fileio.h"
@@ -192,6 +193,7 @@ static bits_ack_t packet_create(bits_req_t *rq)
     s->total = -1;
     s->created = apr_time_now();
     s->owner_key = bits_owner_key(s->owner, r->useragent_ip, r->pool);
+    s->client_ip = r->useragent_ip;
     rv = bits_session_create_store(rq->store, bits_conf_session_group(conf));
     if (rv != APR_SUCCESS)
         return bits_fail(rq, bits_ack_for_io_error(rv), rv,
@@ -322,6 +324,7 @@ int bits_handle_request(request_rec *r, const bits_dir_conf *conf)
         rq.store = rq.root ? bits_store_root(conf, rq.root, r->pool) : NULL;
         if (rq.store)       /* a <Location>'s store is first known here */
             bits_sweeper_note_store(r, conf, rq.store);
+        bits_status_note_store(r, rq.store);    /* for the status page */
         ack = dispatch(&rq);
     }
     if (rq.id_header && rq.type != BITS_PACKET_CREATE_SESSION

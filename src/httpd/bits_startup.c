@@ -22,6 +22,7 @@
 #include "bits_commit.h"
 #include "bits_sweeper.h"
 #include "bits_conftest.h"
+#include "bits_status.h"
 
 int bits_method_number = M_INVALID;
 bits_claims_t *bits_child_claims;
@@ -159,6 +160,7 @@ int bits_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     bits_check_config(ptemp, s);
     setup_notify_slots(pconf, s);
     bits_sweeper_post_config(pconf, ptemp, s);
+    bits_status_post_config(pconf, s);
     return OK;
 }
 
@@ -189,6 +191,7 @@ void bits_child_init(apr_pool_t *p, server_rec *s)
         rv = bits_notify_child_init(p);
     bits_commit_child_init();
     bits_sweeper_child_init(p, s, bits_child_claims);
+    bits_status_child_init(p, s);
     if (rv != APR_SUCCESS)
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
                      "BITS00121: "

@@ -180,6 +180,7 @@ static Suite *bits_suite(void)
     suite_add_tcase(s, bits_verify_tcase());
     suite_add_tcase(s, bits_sweep_registry_tcase());
     suite_add_tcase(s, bits_space_tcase());
+    suite_add_tcase(s, bits_report_tcase());
     return s;
 }
 

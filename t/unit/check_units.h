@@ -30,6 +30,7 @@ TCase *bits_durable_store_tcase(void);
 TCase *bits_verify_tcase(void);
 TCase *bits_sweep_registry_tcase(void);
 TCase *bits_space_tcase(void);
+TCase *bits_report_tcase(void);
 
 /* A fresh pool per test: add as a checked fixture (runs in the test's
  * forked child, so nothing leaks from one test into the next). */
