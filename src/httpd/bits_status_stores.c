@@ -58,7 +58,7 @@ void bits_status_post_config(apr_pool_t *pconf, server_rec *s)
               0600);
     if (fd < 0 || (geteuid() == 0 && fchown(fd, ap_unixd_config.user_id, -1) != 0))
         ap_log_error(APLOG_MARK, APLOG_WARNING, APR_FROM_OS_ERROR(errno), s,
-                     "mod_bits: cannot set up %s; the status page shows only the "
+                     "BITS00145: mod_bits: cannot set up %s; the status page shows only the "
                      "configured session stores", registry_path);
     if (fd >= 0)
         close(fd);

@@ -53,7 +53,7 @@ WORK=
 failed=()
 # Client-side caches off, so that every node reads what another node just
 # wrote (session records are rewritten by rename, progress records in
-# place): see docs/farm.md.
+# place): see the README, "Web farm".
 GLUSTER_VOLUME_OPTIONS=${GLUSTER_VOLUME_OPTIONS-"performance.write-behind=off performance.stat-prefetch=off performance.quick-read=off performance.read-ahead=off performance.io-cache=off performance.open-behind=off performance.readdir-ahead=off"}
 GLUSTER_MOUNT_OPTIONS=${GLUSTER_MOUNT_OPTIONS-"attribute-timeout=0,entry-timeout=0,negative-timeout=0,direct-io-mode=enable"}
 
