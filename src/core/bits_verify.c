@@ -18,6 +18,7 @@
 #include "bits_cleanup.h"
 #include "bits_guid.h"
 #include "bits_index.h"
+#include "bits_journal.h"
 #include "bits_owner.h"
 #include "bits_progress.h"
 #include "bits_session.h"
@@ -316,8 +317,8 @@ static void root_entry(verify_t *v, const char *dir, const char *name,
                        const struct stat *st, apr_pool_t *p)
 {
     static const char *const ours[] = {
-        BITS_REQUESTS_DIR, BITS_REPLIES_DIR, BITS_INDEX_DIR, BITS_SWEEP_STAMP_FILE,
-        BITS_SWEEP_LOCK_FILE
+        BITS_REQUESTS_DIR, BITS_REPLIES_DIR, BITS_INDEX_DIR, BITS_JOURNAL_DIR,
+        BITS_SWEEP_STAMP_FILE, BITS_SWEEP_LOCK_FILE
     };
     unsigned i;
 
