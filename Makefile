@@ -49,7 +49,7 @@ src/core/.no-httpd: $(CORE_SRCS) $(CORE_HDRS)
 	    $(CC) $(WARN) -fsyntax-only $(CORE_CFLAGS) $$f || exit 1; done
 	touch $@
 
-$(UNIT_BIN): $(UNIT_SRCS) $(CORE_SRCS) $(CORE_HDRS)
+$(UNIT_BIN): $(UNIT_SRCS) $(wildcard t/unit/*.h) $(CORE_SRCS) $(CORE_HDRS)
 	$(CC) $(WARN) -g $(SANITIZE) $(CORE_CFLAGS) $$(pkg-config --cflags check) \
 	    -o $@ $(UNIT_SRCS) $(CORE_SRCS) $$(pkg-config --libs check apr-1 libcurl)
 

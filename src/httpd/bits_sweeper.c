@@ -75,6 +75,24 @@ static const char *describe(const bits_sweep_entry_t *e, apr_pool_t *p)
                         e->policy.sessions_limit);
 }
 
+/* Registers a store (and its policy) for the background sweep, saying so
+ * when the registry changed.  APR_EBUSY: another process is registering. */
+static apr_status_t register_store(server_rec *s, const bits_sweep_entry_t *e,
+                                   apr_pool_t *p)
+{
+    int written = 0;
+    apr_status_t rv = bits_sweep_register(registry_dir, e, config_epoch, &written, p);
+
+    if (rv != APR_SUCCESS && rv != APR_EBUSY)
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, "BITS00130: mod_bits: cannot register "
+                     "the session store %s in %s for the background sweep", e->store,
+                     registry_dir);
+    else if (rv == APR_SUCCESS && written)
+        ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, "BITS00132: mod_bits: sweeping %s (%s)",
+                     e->store, describe(e, p));
+    return rv;
+}
+
 /* ---- registration at start-up ------------------------------------------ */
 
 typedef struct {
@@ -88,8 +106,6 @@ static void register_section(void *baton, server_rec *s, const char *path,
     startup_t *st = baton;
     bits_sweep_entry_t e;
     const char *store = merged->session_dir;
-    int written;
-    apr_status_t rv;
 
     if (merged->enabled != 1)
         return;
@@ -99,14 +115,7 @@ static void register_section(void *baton, server_rec *s, const char *path,
     if (!store)
         return;
     bits_sweep_entry_of(merged, store, &e);
-    rv = bits_sweep_register(registry_dir, &e, config_epoch, &written, st->p);
-    if (rv != APR_SUCCESS)
-        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, "BITS00130: mod_bits: cannot register the "
-                     "session store %s in %s for the background sweep", store,
-                     registry_dir);
-    else if (written)
-        ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, "BITS00132: mod_bits: sweeping %s (%s)",
-                     store, describe(&e, st->p));
+    register_store(s, &e, st->p);
 }
 
 /* The children read and replace the entries after dropping root. */
@@ -359,8 +368,6 @@ void bits_sweeper_note_store(request_rec *r, const bits_dir_conf *conf,
     bits_sweep_entry_t e;
     const char *key;
     void *known;
-    int written;
-    apr_status_t rv;
 
     if (!cache_mutex || !registry_dir)
         return;
@@ -373,16 +380,8 @@ void bits_sweeper_note_store(request_rec *r, const bits_dir_conf *conf,
     apr_thread_mutex_unlock(cache_mutex);
     if (known)
         return;
-    rv = bits_sweep_register(registry_dir, &e, config_epoch, &written, r->pool);
-    if (rv == APR_EBUSY)
+    if (register_store(r->server, &e, r->pool) == APR_EBUSY)
         return;                     /* another child is registering: next time */
-    if (rv != APR_SUCCESS)
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, "BITS00131: mod_bits: cannot register the "
-                      "session store %s in %s for the background sweep", store,
-                      registry_dir);
-    else if (written)
-        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "BITS00133: mod_bits: sweeping %s (%s)",
-                      store, describe(&e, r->pool));
     /* Known either way: a failure is logged once per child. */
     apr_thread_mutex_lock(cache_mutex);
     apr_hash_set(cache, apr_pstrdup(cache_pool, key), APR_HASH_KEY_STRING, cache);

@@ -12,28 +12,14 @@
 #include "bits_session.h"
 #include "bits_index.h"
 #include "check_units.h"
+#include "check_store_fixture.h"
 
-#define HOUR apr_time_from_sec(3600)
-
-static const char *store;
-static bits_claims_t *claims;
-static apr_time_t now;
 static const bits_sweep_policy_t policy = {
     24 * HOUR,          /* session timeout */
     48 * HOUR,          /* tombstone ttl */
     HOUR / 6,           /* grace */
     2                   /* sessions per user */
 };
-
-static void setup(void)
-{
-    bits_test_store_setup(&store, &claims, &now);
-}
-
-static void teardown(void)
-{
-    bits_test_store_teardown(store);
-}
 
 /* A session counted under `key` (NULL: the user's key), created `age` ago,
  * last active `idle` ago; without an index entry. */

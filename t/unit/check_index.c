@@ -13,22 +13,7 @@
 #include "bits_index.h"
 #include "bits_session.h"
 #include "check_units.h"
-
-#define HOUR apr_time_from_sec(3600)
-
-static const char *store;
-static bits_claims_t *claims;
-static apr_time_t now;
-
-static void setup(void)
-{
-    bits_test_store_setup(&store, &claims, &now);
-}
-
-static void teardown(void)
-{
-    bits_test_store_teardown(store);
-}
+#include "check_store_fixture.h"
 
 static const char *key_of(const char *user, const char *ip)
 {

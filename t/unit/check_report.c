@@ -9,28 +9,13 @@
 #include "bits_report.h"
 #include "bits_index.h"
 #include "check_units.h"
-
-#define HOUR apr_time_from_sec(3600)
-
-static const char *store;
-static bits_claims_t *claims;
-static apr_time_t now;
-
-static void setup(void)
-{
-    bits_test_store_setup(&store, &claims, &now);
-}
-
-static void teardown(void)
-{
-    bits_test_store_teardown(store);
-}
+#include "check_store_fixture.h"
 
 /* A live session of `user` with received/total, indexed. */
 static const char *live(const char *user, apr_off_t received, apr_off_t total)
 {
     apr_pool_t *p = bits_test_pool;
-    const char *key = bits_owner_key(user, "192.0.2.7", p);
+    const char *key = bits_owner_key(user, "127.0.0.7", p);
     const char *id = bits_test_store_session(store, user, key, BITS_STATE_RECEIVING,
                                              now - 10 * apr_time_from_sec(1), now);
     bits_session_t s;

@@ -14,22 +14,7 @@
 #include "bits_verify.h"
 #include "bits_walk.h"
 #include "check_units.h"
-
-#define HOUR apr_time_from_sec(3600)
-
-static const char *store;
-static bits_claims_t *claims;
-static apr_time_t now;
-
-static void setup(void)
-{
-    bits_test_store_setup(&store, &claims, &now);
-}
-
-static void teardown(void)
-{
-    bits_test_store_teardown(store);
-}
+#include "check_store_fixture.h"
 
 /* A live session of user u with its index entry and `held` bytes of data,
  * as the module leaves one. */
