@@ -150,22 +150,8 @@ END_TEST
 
 /* ---- In the store ------------------------------------------------------ */
 
-static const char *base, *store;
-
-static void store_setup(void)
-{
-    bits_test_pool_setup();
-    base = bits_test_mkdtemp(bits_test_pool);
-    store = apr_pstrcat(bits_test_pool, base, "/" BITS_SESSION_DIRNAME, NULL);
-    ck_assert_int_eq(bits_session_create_dir(store, SID, BITS_NO_GROUP, bits_test_pool),
-                     APR_SUCCESS);
-}
-
-static void store_teardown(void)
-{
-    bits_test_rmtree(base);
-    bits_test_pool_teardown();
-}
+#define FIXTURE_SESSION SID
+#include "check_session_fixture.h"
 
 static const char *progress_path(void)
 {
@@ -175,19 +161,7 @@ static const char *progress_path(void)
 /* A RECEIVING session of 10000 bytes whose record says 100. */
 static void saved_session(bits_session_t *s)
 {
-    memset(s, 0, sizeof *s);
-    apr_cpystrn(s->id, SID, sizeof s->id);
-    s->state = BITS_STATE_RECEIVING;
-    s->owner = "";
-    s->owner_key = "anon-unknown";
-    s->dest_url = "http://127.0.0.1/x";
-    s->dest_path = "/srv/x";
-    s->max_upload = -1;
-    s->total = 10000;
-    s->received = 100;
-    s->created = apr_time_from_sec(1700000000);
-    s->last_activity = s->created;
-    ck_assert_int_eq(bits_session_save(s, store, bits_test_pool), APR_SUCCESS);
+    fixture_record(s, 100);
 }
 
 static apr_off_t loaded_received(void)

@@ -314,20 +314,7 @@ END_TEST
 
 /* ---- The store on disk ------------------------------------------------- */
 
-static const char *base, *store;
-
-static void store_setup(void)
-{
-    bits_test_pool_setup();
-    base = bits_test_mkdtemp(bits_test_pool);
-    store = apr_pstrcat(bits_test_pool, base, "/" BITS_SESSION_DIRNAME, NULL);
-}
-
-static void store_teardown(void)
-{
-    bits_test_rmtree(base);
-    bits_test_pool_teardown();
-}
+#include "check_session_fixture.h"
 
 static const char *session_file(const char *name)
 {
