@@ -14,6 +14,7 @@
 #include "bits_private.h"
 #include "bits_ack.h"
 #include "bits_status.h"
+#include "bits_dav.h"
 
 static int bits_fixups(request_rec *r)
 {
@@ -45,13 +46,13 @@ static void bits_register_hooks(apr_pool_t *p)
      * ticks in a thread mod_watchdog starts at child_init: ours first. */
     static const char *const before_watchdog[] = { "mod_watchdog.c", NULL };
 
-    (void)p;
     ap_hook_post_config(bits_post_config, NULL, before_watchdog, APR_HOOK_MIDDLE);
     ap_hook_test_config(bits_test_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(bits_child_init, NULL, before_watchdog, APR_HOOK_MIDDLE);
     ap_hook_fixups(bits_fixups, after_dav, NULL, APR_HOOK_MIDDLE);
     ap_hook_fixups(bits_store_fixups, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_handler(bits_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    bits_dav_register_hooks(p);
     ap_hook_insert_error_filter(bits_insert_error_filter, NULL, NULL,
                                 APR_HOOK_MIDDLE);
     bits_status_register_hooks(p);

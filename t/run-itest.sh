@@ -20,7 +20,7 @@ SCENARIOS=(
     hostid hostiddef
     inherit inherit/child inherit/child/grand inherit/off
     custom locdir auth authz denied farm
-    slowbody davorder units
+    slowbody davorder propfind units
     # issue 6, items 2 and 10: configuration names, executed destinations
     names names/sub namesht namesmap namesexec namesinc namesinc/up
     # issue 6 items 3, 4, 12: store exposure, nested stores, permissions

@@ -38,6 +38,12 @@ const char *bits_stores_path(const bits_stores_t *set, int i);
  * would (the cost is refusing a sibling that differs only in case). */
 int bits_store_reserved(const bits_stores_t *set, const char *path, apr_pool_t *p);
 
+/* 1 if the directory `dir` holds a store somewhere below it: a directory
+ * that bits_store_reserved names.  Symlinks are not followed (mod_dav_fs
+ * does not follow them either: what it would delete or copy is the tree
+ * as it is on disk).  An unreadable directory is not looked into. */
+int bits_store_within(const bits_stores_t *set, const char *dir, apr_pool_t *p);
+
 /* 1 if a component of `path` is "BITS-Sessions", in any case. */
 int bits_path_names_store(const char *path);
 

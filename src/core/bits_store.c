@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: Apache-2.0 (see LICENSE) */
 /* The set of session stores of the whole configuration, and the test that
  * keeps requests and uploads out of them (see bits_store.h). */
+#include <string.h>
 #include <strings.h>
 #include <apr_file_info.h>
 #include <apr_strings.h>
@@ -154,4 +155,29 @@ int bits_store_reserved(const bits_stores_t *set, const char *path, apr_pool_t *
     real = bits_path_canonical(path, p);
     return real && strcmp(real, path) != 0
            && (bits_path_names_store(real) || in_configured_store(set, real, p));
+}
+
+int bits_store_within(const bits_stores_t *set, const char *dir, apr_pool_t *p)
+{
+    apr_pool_t *sub;
+    apr_dir_t *d;
+    apr_finfo_t fi;
+    int found = 0;
+
+    if (apr_pool_create(&sub, p) != APR_SUCCESS)
+        return 0;
+    if (apr_dir_open(&d, dir, sub) == APR_SUCCESS) {
+        while (!found && apr_dir_read(&fi, APR_FINFO_NAME | APR_FINFO_TYPE, d)
+                             == APR_SUCCESS) {
+            const char *path;
+
+            if (fi.filetype != APR_DIR || !strcmp(fi.name, ".") || !strcmp(fi.name, ".."))
+                continue;
+            path = apr_pstrcat(sub, strcmp(dir, "/") ? dir : "", "/", fi.name, NULL);
+            found = bits_store_reserved(set, path, sub) || bits_store_within(set, path, sub);
+        }
+        apr_dir_close(d);
+    }
+    apr_pool_destroy(sub);
+    return found;
 }

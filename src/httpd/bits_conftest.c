@@ -339,9 +339,10 @@ static void check_dav(const noted_all_t *all, server_rec *main, apr_pool_t *p)
         if (!store || !dav_on(s, store, provider_name, p))
             continue;
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "BITS00129: mod_bits: the "
-                     "session store %s (of %s, %s:%d) lies in a DAV On tree: mod_dav "
-                     "lists, moves and deletes there without asking mod_bits; move the "
-                     "store out of it (BITSSessionDirectory) or turn DAV off there",
+                     "session store %s (of %s, %s:%d) lies in a DAV On tree: mod_bits "
+                     "hides it from listings and refuses DELETE, MOVE and COPY above it, "
+                     "but mod_dav still walks it (Depth infinity); move the store out "
+                     "of it (BITSSessionDirectory) or turn DAV off there",
                      store, where(e->section, e->vhost, p), from->d->filename,
                      from->d->line_num);
     }

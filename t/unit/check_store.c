@@ -154,6 +154,39 @@ START_TEST(merge_collects_every_server)
 }
 END_TEST
 
+START_TEST(a_tree_holding_a_store)
+{
+    bits_stores_t *set = bits_stores_make(bits_test_pool);
+
+    make_dir(in_dir("tree"));
+    make_dir(in_dir("tree/a"));
+    make_dir(in_dir("tree/a/b"));
+    make_dir(in_dir("plain"));
+    make_dir(in_dir("plain/sub"));
+    make_dir(in_dir("elsewhere"));
+    make_dir(in_dir("elsewhere/store"));
+    bits_stores_add(set, in_dir("tree/a/b/store"));
+    bits_stores_canonicalise(set, bits_test_pool);
+    ck_assert(!bits_store_within(set, in_dir("tree"), bits_test_pool));  /* not yet */
+    make_dir(in_dir("tree/a/b/store"));
+    ck_assert(bits_store_within(set, in_dir("tree"), bits_test_pool));
+    ck_assert(bits_store_within(set, in_dir("tree/a"), bits_test_pool));
+    ck_assert(!bits_store_within(set, in_dir("plain"), bits_test_pool));
+    ck_assert(!bits_store_within(set, in_dir("missing"), bits_test_pool));
+    /* a default store, in any case, deep down */
+    make_dir(in_dir("plain/sub/bits-sessions"));
+    ck_assert(bits_store_within(NULL, in_dir("plain"), bits_test_pool));
+    /* a symlink to a store is not followed (nor would a DAV walk follow it) */
+    bits_stores_add(set, in_dir("elsewhere/store"));
+    make_dir(in_dir("linked"));
+    bits_test_symlink(in_dir("elsewhere"), in_dir("linked/to"));
+    ck_assert(!bits_store_within(set, in_dir("linked"), bits_test_pool));
+    /* a configured store reached through a symlinked parent */
+    bits_test_symlink(in_dir("tree"), in_dir("treelink"));
+    ck_assert(bits_store_within(set, in_dir("treelink/a"), bits_test_pool));
+}
+END_TEST
+
 TCase *bits_store_tcase(void)
 {
     TCase *tc = tcase_create("store");
@@ -167,5 +200,6 @@ TCase *bits_store_tcase(void)
     tcase_add_test(tc, default_store_through_a_symlink);
     tcase_add_test(tc, canonical_of_missing_tail);
     tcase_add_test(tc, merge_collects_every_server);
+    tcase_add_test(tc, a_tree_holding_a_store);
     return tc;
 }
