@@ -40,16 +40,19 @@ static mode_t create_mode(int create)
                                             : BITS_FILE_MODE_PRIVATE;
 }
 
-/* O_EXCL first, so that we know whether the file is new: a new file gets
- * its mode exactly (fchmod, whatever the umask), an existing one keeps its
- * own.  A file removed between the two opens is simply created again. */
+/* Only O_EXCL tells whether the file is new: a new file gets its mode
+ * exactly (fchmod, whatever the umask), an existing one keeps its own.
+ * The plain open comes first because the file nearly always exists (the
+ * lock and progress files, once per request); a file removed between two
+ * opens is simply created again, one created meanwhile is opened. */
 static int open_or_create(const char *path, int flags, int create, int *created)
 {
-    int attempt, fd = -1;
+    int attempt, fd;
 
     *created = 0;
-    if (!create)
-        return open(path, flags);
+    fd = open(path, flags);
+    if (!create || fd >= 0 || errno != ENOENT)
+        return fd;
     for (attempt = 0; attempt < 3; attempt++) {
         fd = open(path, flags | O_CREAT | O_EXCL, create_mode(create));
         if (fd >= 0) {
