@@ -71,6 +71,14 @@ static int open_or_create(const char *path, int flags, int create, int *created)
 apr_status_t bits_open_nofollow(apr_file_t **f, const char *path, int create,
                                 apr_pool_t *p)
 {
+    apr_off_t size;
+
+    return bits_open_nofollow_size(f, path, create, &size, p);
+}
+
+apr_status_t bits_open_nofollow_size(apr_file_t **f, const char *path, int create,
+                                     apr_off_t *size, apr_pool_t *p)
+{
     /* APR has no O_NOFOLLOW: open the descriptor ourselves, then wrap it. */
     int created, fd = open_or_create(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW, create,
                                      &created);
@@ -95,6 +103,7 @@ apr_status_t bits_open_nofollow(apr_file_t **f, const char *path, int create,
         close(fd);
         return rv;
     }
+    *size = (apr_off_t)st.st_size;
     apr_os_file_put(f, &fd, APR_FOPEN_READ | APR_FOPEN_WRITE, p);
     apr_pool_cleanup_register(p, *f, close_if_open, apr_pool_cleanup_null);
     return APR_SUCCESS;
