@@ -251,7 +251,9 @@ static int mid_fragment_for_recorded_dest(bits_req_t *rq)
     if (!r->uri[0] || r->uri[strlen(r->uri) - 1] == '/' || !r->filename
         || (r->path_info && *r->path_info))
         return 0;
-    return strcmp(r->filename, s->dest_path) == 0;
+    return strcmp(r->filename, s->dest_path) == 0
+           && bits_path_is_within(rq->root, r->filename)
+           && !bits_path_is_within(rq->store, r->filename);
 }
 
 /* Loads and locks the session named by the request, or says why not. */
