@@ -8,7 +8,6 @@
 #include <apr_strings.h>
 #include <apr_portable.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include "bits_request.h"
@@ -25,10 +24,6 @@
  * file system sees a few large writes instead of a thousand small ones. */
 #define BITS_WRITE_GATHER (256 * 1024)
 
-/* From this fragment size on, the disk is started on each gathered write
- * as it is made (small fragments are left to the page cache, as before). */
-#define BITS_EARLY_WRITEBACK (1024 * 1024)
-
 typedef struct {
     apr_off_t written;       /* bytes that reached the request file */
     apr_status_t read_rv;    /* the client went away or was too slow */
@@ -41,7 +36,6 @@ typedef struct {
     char *buf;
     apr_size_t len, size;
     apr_off_t taken;         /* bytes accepted: written + buffered */
-    int early_writeback;     /* a large body: start each write's writeback */
     body_result_t *res;
 } gather_t;
 
@@ -73,15 +67,6 @@ static void gather_flush(gather_t *g)
     if (g->len && !g->res->write_rv) {
         g->res->write_rv = write_at(g->fd, g->buf, g->len, g->at);
         if (g->res->write_rv == APR_SUCCESS) {
-#ifdef SYNC_FILE_RANGE_WRITE
-            /* Only starts the disk on what was written, waits for nothing
-             * and promises nothing (N becomes durable only by the
-             * fdatasync of bits_commit.c): that sync, due before the final
-             * Ack and after each batch, then finds little left to write
-             * instead of the whole batch, as a plain PUT never syncs. */
-            if (g->early_writeback)
-                (void)sync_file_range(g->fd, g->at, (off_t)g->len, SYNC_FILE_RANGE_WRITE);
-#endif
             g->res->written += g->len;
             g->at += g->len;
         }
@@ -111,13 +96,12 @@ static void stream_body(request_rec *r, apr_file_t *f, apr_off_t at, apr_off_t s
                         apr_off_t want, body_result_t *res)
 {
     apr_bucket_brigade *bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
-    gather_t g = { -1, at, NULL, 0, 0, 0, 0, res };
+    gather_t g = { -1, at, NULL, 0, 0, 0, res };
     int eos = 0;
 
     apr_os_file_get(&g.fd, f);
 
     g.size = want < BITS_WRITE_GATHER ? (apr_size_t)want : BITS_WRITE_GATHER;
-    g.early_writeback = want >= BITS_EARLY_WRITEBACK;
     if (g.size)
         g.buf = apr_palloc(r->pool, g.size);
     while (!eos && !res->read_rv) {
