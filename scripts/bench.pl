@@ -420,6 +420,7 @@ sub sections {
 sub directive_ok {
     my ($directive) = @_;
     my $t = "$dir/probe.conf";
+    make_path("$dir/logs");    # DefaultRuntimeDir must exist, or -t fails
     open my $c, '>', $t or die $!;
     print $c "ServerRoot $dir\nServerName 127.0.0.1\nDefaultRuntimeDir $dir/logs\n"
            . "LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so\n"

@@ -23,6 +23,11 @@
 apr_status_t bits_open_nofollow(apr_file_t **f, const char *path, int create,
                                 apr_pool_t *p);
 
+/* The same, and the file's size as the open found it (the stat it makes
+ * anyway): callers that need the size save a system call. */
+apr_status_t bits_open_nofollow_size(apr_file_t **f, const char *path, int create,
+                                     apr_off_t *size, apr_pool_t *p);
+
 /* Writes `len` bytes to a temp file next to `path`, syncs and renames it
  * over `path`, then syncs the directory. */
 apr_status_t bits_atomic_replace(const char *path, const char *data,

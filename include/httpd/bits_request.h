@@ -22,6 +22,7 @@ typedef struct {
     int have_session;          /* sess is loaded and locked */
     bits_lock_t *lock;
     apr_off_t written;         /* body bytes this request added (access log) */
+    apr_file_t *request_file;  /* opened by bits_commit_check, or NULL */
 } bits_req_t;
 
 /* Logs why a packet failed (with the session id) and returns its Ack. */

@@ -40,16 +40,19 @@ static mode_t create_mode(int create)
                                             : BITS_FILE_MODE_PRIVATE;
 }
 
-/* O_EXCL first, so that we know whether the file is new: a new file gets
- * its mode exactly (fchmod, whatever the umask), an existing one keeps its
- * own.  A file removed between the two opens is simply created again. */
+/* Only O_EXCL tells whether the file is new: a new file gets its mode
+ * exactly (fchmod, whatever the umask), an existing one keeps its own.
+ * The plain open comes first because the file nearly always exists (the
+ * lock and progress files, once per request); a file removed between two
+ * opens is simply created again, one created meanwhile is opened. */
 static int open_or_create(const char *path, int flags, int create, int *created)
 {
-    int attempt, fd = -1;
+    int attempt, fd;
 
     *created = 0;
-    if (!create)
-        return open(path, flags);
+    fd = open(path, flags);
+    if (!create || fd >= 0 || errno != ENOENT)
+        return fd;
     for (attempt = 0; attempt < 3; attempt++) {
         fd = open(path, flags | O_CREAT | O_EXCL, create_mode(create));
         if (fd >= 0) {
@@ -67,6 +70,14 @@ static int open_or_create(const char *path, int flags, int create, int *created)
 
 apr_status_t bits_open_nofollow(apr_file_t **f, const char *path, int create,
                                 apr_pool_t *p)
+{
+    apr_off_t size;
+
+    return bits_open_nofollow_size(f, path, create, &size, p);
+}
+
+apr_status_t bits_open_nofollow_size(apr_file_t **f, const char *path, int create,
+                                     apr_off_t *size, apr_pool_t *p)
 {
     /* APR has no O_NOFOLLOW: open the descriptor ourselves, then wrap it. */
     int created, fd = open_or_create(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW, create,
@@ -92,6 +103,7 @@ apr_status_t bits_open_nofollow(apr_file_t **f, const char *path, int create,
         close(fd);
         return rv;
     }
+    *size = (apr_off_t)st.st_size;
     apr_os_file_put(f, &fd, APR_FOPEN_READ | APR_FOPEN_WRITE, p);
     apr_pool_cleanup_register(p, *f, close_if_open, apr_pool_cleanup_null);
     return APR_SUCCESS;

@@ -384,17 +384,30 @@ static void merge_progress(bits_session_t *s, const char *root, apr_pool_t *p)
     s->progress_gen = bits_progress_next_gen(&pick);
 }
 
-/* The record's bytes; *len is STATE_MAX_SIZE if it is too long. */
+/* The record's bytes; *len is STATE_MAX_SIZE if it is too long.  One
+ * read() asks for all that fits: when it returns just the size that the
+ * open's stat found, that is the whole file -- a state file is replaced
+ * whole (rename), never written in place -- and the read to EOF, one more
+ * system call per request, is skipped.  Anything else reads on to EOF. */
 static apr_status_t read_record(const char *path, char *buf, apr_size_t *len,
                                 apr_pool_t *p)
 {
     apr_file_t *f;
-    apr_status_t rv = bits_open_nofollow(&f, path, 0, p);
+    apr_off_t size;
+    apr_size_t more = 0;
+    apr_status_t rv = bits_open_nofollow_size(&f, path, 0, &size, p);
 
     if (rv != APR_SUCCESS)
         return rv;
     *len = STATE_MAX_SIZE;
-    rv = apr_file_read_full(f, buf, *len, len);
+    rv = apr_file_read(f, buf, len);
+    if (rv == APR_SUCCESS && (apr_off_t)*len != size && *len < STATE_MAX_SIZE) {
+        rv = apr_file_read_full(f, buf + *len, STATE_MAX_SIZE - *len, &more);
+        *len += more;
+    }
+    else if (rv == APR_EOF) {
+        *len = 0;
+    }
     apr_file_close(f);
     return rv == APR_EOF ? APR_SUCCESS : rv;
 }
@@ -472,19 +485,15 @@ static apr_status_t write_progress(bits_session_t *s, const char *root, apr_pool
     const char *path = bits_session_file(root, s->id, BITS_PROGRESS_FILE, p);
     unsigned char slot[BITS_PROGRESS_SLOT];
     bits_progress_t rec;
-    apr_finfo_t fi;
+    apr_off_t size;
     apr_os_file_t fd;
     apr_file_t *f;
-    apr_status_t rv = bits_open_nofollow(&f, path, BITS_CREATE_PRIVATE, p);
+    apr_status_t rv = bits_open_nofollow_size(&f, path, BITS_CREATE_PRIVATE, &size, p);
     int is_new, sync = s->durable >= s->received;
 
     if (rv != APR_SUCCESS)
         return rv;
-    if ((rv = apr_file_info_get(&fi, APR_FINFO_SIZE, f)) != APR_SUCCESS) {
-        apr_file_close(f);
-        return rv;
-    }
-    is_new = fi.size == 0;
+    is_new = size == 0;
     memset(&rec, 0, sizeof rec);
     apr_cpystrn(rec.id, s->id, sizeof rec.id);
     rec.gen = s->progress_gen;

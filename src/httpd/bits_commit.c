@@ -9,6 +9,7 @@
 
 #include "bits_commit.h"
 #include "bits_durable.h"
+#include "bits_fileio.h"
 
 /* Set once per child before it serves requests, read-only afterwards. */
 static bits_node_t child_node;
@@ -35,13 +36,22 @@ int bits_commit_check(bits_req_t *rq, bits_ack_t *ack)
 
     if (s->state != BITS_STATE_RECEIVING)
         return 1;
-    if (apr_stat(&fi, path, APR_FINFO_SIZE | APR_FINFO_LINK, r->pool) == APR_SUCCESS)
-        size = fi.size;
+    /* Opened here for the write that follows: its stat gives the size
+     * without a lookup of its own.  Whatever the open refuses is looked at
+     * as before, by path. */
+    if (bits_open_nofollow_size(&rq->request_file, path, 0, &size, r->pool)
+        != APR_SUCCESS) {
+        rq->request_file = NULL;
+        size = -1;
+        if (apr_stat(&fi, path, APR_FINFO_SIZE | APR_FINFO_LINK, r->pool) == APR_SUCCESS)
+            size = fi.size;
+    }
     switch (bits_held_check(s, &child_node, size)) {
     case BITS_HELD_ALL:
         break;
     case BITS_HELD_SYNC:
-        if ((rv = bits_session_sync_data(s, rq->store, NULL, r->pool)) != APR_SUCCESS)
+        if ((rv = bits_session_sync_data(s, rq->store, rq->request_file, r->pool))
+            != APR_SUCCESS)
             break;
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "BITS00143: BITS session %s: synced the "
                       "bytes up to %" APR_OFF_T_FMT " that %s wrote", s->id,

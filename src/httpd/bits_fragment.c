@@ -6,6 +6,9 @@
 #include <http_request.h>
 #include <http_core.h>
 #include <apr_strings.h>
+#include <apr_portable.h>
+#include <errno.h>
+#include <unistd.h>
 
 #include "bits_request.h"
 #include "bits_fileio.h"
@@ -28,21 +31,45 @@ typedef struct {
 } body_result_t;
 
 typedef struct {
-    apr_file_t *f;
+    apr_os_file_t fd;
+    apr_off_t at;            /* where the next write goes */
     char *buf;
     apr_size_t len, size;
     apr_off_t taken;         /* bytes accepted: written + buffered */
     body_result_t *res;
 } gather_t;
 
+/* pwrite(2) in full: the offset travels with each write, no lseek. */
+static apr_status_t write_at(apr_os_file_t fd, const char *buf, apr_size_t len,
+                             apr_off_t at)
+{
+    while (len) {
+        ssize_t n = pwrite(fd, buf, len, (off_t)at);
+
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return APR_FROM_OS_ERROR(errno);
+        }
+        if (n == 0)
+            return APR_EGENERAL;
+        buf += n;
+        len -= (apr_size_t)n;
+        at += n;
+    }
+    return APR_SUCCESS;
+}
+
 /* Writes what is buffered.  After a write error nothing more is written:
  * the rest of the body is only drained. */
 static void gather_flush(gather_t *g)
 {
     if (g->len && !g->res->write_rv) {
-        g->res->write_rv = apr_file_write_full(g->f, g->buf, g->len, NULL);
-        if (g->res->write_rv == APR_SUCCESS)
+        g->res->write_rv = write_at(g->fd, g->buf, g->len, g->at);
+        if (g->res->write_rv == APR_SUCCESS) {
             g->res->written += g->len;
+            g->at += g->len;
+        }
     }
     g->len = 0;
 }
@@ -65,12 +92,14 @@ static void gather_add(gather_t *g, const char *data, apr_size_t n)
 /* Consumes the whole body; skips `skip` bytes, writes the next `want`.
  * Whatever arrived is written, also when the body breaks off, so that N
  * can count every byte that truly came. */
-static void stream_body(request_rec *r, apr_file_t *f, apr_off_t skip,
+static void stream_body(request_rec *r, apr_file_t *f, apr_off_t at, apr_off_t skip,
                         apr_off_t want, body_result_t *res)
 {
     apr_bucket_brigade *bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
-    gather_t g = { f, NULL, 0, 0, 0, res };
+    gather_t g = { -1, at, NULL, 0, 0, 0, res };
     int eos = 0;
+
+    apr_os_file_get(&g.fd, f);
 
     g.size = want < BITS_WRITE_GATHER ? (apr_size_t)want : BITS_WRITE_GATHER;
     if (g.size)
@@ -167,15 +196,14 @@ static bits_ack_t write_tail(bits_req_t *rq, const bits_range_t *rg, apr_off_t s
     const char *path = bits_session_file(rq->store, s->id, BITS_REQUEST_FILE, r->pool);
     apr_off_t at = s->received, want = rg->last - s->received + 1;
     body_result_t res = { 0, APR_SUCCESS, APR_SUCCESS };
-    apr_file_t *f;
-    apr_status_t rv = bits_open_nofollow(&f, path, 0, r->pool);
+    apr_file_t *f = rq->request_file;
+    apr_status_t rv = f ? APR_SUCCESS : bits_open_nofollow(&f, path, 0, r->pool);
 
-    if (rv == APR_SUCCESS)
-        rv = apr_file_seek(f, APR_SET, &at);
+    rq->request_file = NULL;      /* closed below */
     if (rv != APR_SUCCESS)
         return bits_fail(rq, bits_ack_for_io_error(rv), rv,
                          "cannot open the request file %s", path);
-    stream_body(r, f, skip, want, &res);
+    stream_body(r, f, at, skip, want, &res);
     if (res.write_rv == APR_SUCCESS && res.written > 0)
         res.write_rv = bits_commit_written(rq, f, res.written);
     apr_file_close(f);

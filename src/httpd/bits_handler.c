@@ -229,6 +229,35 @@ static bits_ack_t packet_create(bits_req_t *rq)
 
 /* ---- session packets (§7.1 steps 7-9) --------------------------------- */
 
+/* Does the request name the session's recorded destination literally, in
+ * a Fragment that cannot complete the upload?  Such a fragment only adds
+ * bytes to the session's own request file, so the full resolution of the
+ * destination (realpath: a readlink per path component, the largest share
+ * of a small fragment's system calls) is left to the packets that can
+ * publish -- the fragment that reaches the total, Close-Session -- and to
+ * any other spelling of the URL.  The session's total is known (the first
+ * fragment resolves it), and this range ends before it. */
+static int mid_fragment_for_recorded_dest(bits_req_t *rq)
+{
+    request_rec *r = rq->r;
+    const bits_session_t *s = &rq->sess;
+    const char *range = apr_table_get(r->headers_in, "Content-Range");
+    bits_range_t rg;
+
+    if (rq->type != BITS_PACKET_FRAGMENT || s->state != BITS_STATE_RECEIVING
+        || s->total < 0 || s->received >= s->total || !range
+        || bits_range_parse(range, &rg) != 0 || rg.total != s->total
+        || rg.last + 1 >= rg.total)
+        return 0;
+    /* The cheap refusals of bits_destination(), then the literal match. */
+    if (!r->uri[0] || r->uri[strlen(r->uri) - 1] == '/' || !r->filename
+        || (r->path_info && *r->path_info))
+        return 0;
+    return strcmp(r->filename, s->dest_path) == 0
+           && bits_path_is_within(rq->root, r->filename)
+           && !bits_path_is_within(rq->store, r->filename);
+}
+
 /* Loads and locks the session named by the request, or says why not. */
 static int open_session(bits_req_t *rq, bits_ack_t *ack)
 {
@@ -269,7 +298,8 @@ static int open_session(bits_req_t *rq, bits_ack_t *ack)
         *ack = bits_fail(rq, BITS_ACK_NOT_FOUND, 0, "session belongs to another user");
         return 0;
     }
-    if (bits_destination(rq, &dest) != BITS_PATH_OK || strcmp(dest, s->dest_path)) {
+    if (!mid_fragment_for_recorded_dest(rq)
+        && (bits_destination(rq, &dest) != BITS_PATH_OK || strcmp(dest, s->dest_path))) {
         *ack = bits_fail(rq, BITS_ACK_NOT_FOUND, 0, "session was created for %s",
                          s->dest_path);
         return 0;
