@@ -6,7 +6,7 @@
 # across nodes are serialised by the session lock file; a node killed
 # mid-fragment loses nothing the other node cannot resume.
 # Both ways of syncing fragment data run it (BITSFragmentSync, README):
-# this file with the default group commit, t/20_farm_sync.t with every Ack
+# this file with the default group commit, t/48_farm_sync.t with every Ack
 # durable.  As root, node 2 runs in a UTS namespace of its own with another
 # host name, so that the nodes are two hosts to the module: a node that
 # continues a session whose unsynced bytes the other wrote syncs them.
