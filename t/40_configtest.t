@@ -27,6 +27,13 @@ sub config {
     return $out;
 }
 
+# The upload directory with these directives, through httpd -t.
+sub upload_dir {
+    my ($lines, @mods) = @_;
+    return config(qq{<Directory "$tmp/up">\n    BITSUploadEnabled On\n}
+                  . join('', map { "    $_\n" } @$lines) . "</Directory>\n", @mods);
+}
+
 sub reports {
     my ($out, $re, $what) = @_;
     ok($out =~ $re, $what) or diag($out);
@@ -38,12 +45,7 @@ sub silent {
 }
 
 # ---- BITSServerNotificationType without a URL ------------------------------
-my $out = config(<<"EOC");
-<Directory "$tmp/up">
-    BITSUploadEnabled On
-    BITSServerNotificationType 1
-</Directory>
-EOC
+my $out = upload_dir(['BITSServerNotificationType 1']);
 reports($out, qr{BITS00125: mod_bits: BITSServerNotificationType 1 \(\S*httpd\.conf:\d+, in <Directory \Q$tmp\E/up> \(\S*httpd\.conf:\d+\)\) needs a BITSServerNotificationURL, and the main server has none},
         'type 1 without any URL: reported with its file:line and section');
 like($out, qr/\[bits:error\]/, 'as an error (every Create-Session there is refused)');
@@ -74,12 +76,7 @@ EOC
 reports($out, qr{BITS00125: .*BITSServerNotificationType 2 .* and <VirtualHost 127\.0\.0\.1:9> \(\S*httpd\.conf:\d+\) has none},
         'a URL in another virtual host does not count; the vhost is named');
 
-$out = config(<<"EOC");
-<Directory "$tmp/up">
-    BITSUploadEnabled On
-    BITSServerNotificationType 0
-</Directory>
-EOC
+$out = upload_dir(['BITSServerNotificationType 0']);
 silent($out, 'BITS00125', 'type 0 needs no URL');
 
 # ---- BITSSessionDirectory the server user cannot use -----------------------
@@ -92,40 +89,19 @@ my %stores = (
     "$tmp/rootonly/store" => qr/it does not exist, and the server user cannot create it in \Q$tmp\E\/rootonly/,
 );
 for my $store (sort keys %stores) {
-    $out = config(<<"EOC");
-<Directory "$tmp/up">
-    BITSUploadEnabled On
-    BITSSessionDirectory "$store"
-</Directory>
-EOC
+    $out = upload_dir(["BITSSessionDirectory \"$store\""]);
     reports($out, qr{\[bits:error\].*BITS00126: mod_bits: BITSSessionDirectory \Q$store\E \(\S*httpd\.conf:\d+, in <Directory \Q$tmp\E/up> .*\) cannot be used by the server user nobody: $stores{$store}},
             "store $store: reported as an error, with why");
 }
-$out = config(<<"EOC");
-<Directory "$tmp/up">
-    BITSUploadEnabled On
-    BITSSessionDirectory "$tmp/open/store"
-</Directory>
-EOC
+$out = upload_dir(["BITSSessionDirectory \"$tmp/open/store\""]);
 reports($out, qr{\[bits:warn\].*BITS00127: .*BITSSessionDirectory \Q$tmp\E/open/store .* does not exist; it is created},
         'a store that can still be created: a warning');
 silent($out, 'BITS00126', 'and no error');
-$out = config(<<"EOC");
-<Directory "$tmp/up">
-    BITSUploadEnabled On
-    BITSSessionDirectory "$tmp/open"
-</Directory>
-EOC
+$out = upload_dir(["BITSSessionDirectory \"$tmp/open\""]);
 silent($out, 'BITS0012[67]', 'a writable store: nothing reported');
 
 # ---- BITSCleanupCount without BITSCleanupUseDefault Off ---------------------
-$out = config(<<"EOC");
-<Directory "$tmp/up">
-    BITSUploadEnabled On
-    BITSCleanupCount 30
-    BITSCleanupUnits minutes
-</Directory>
-EOC
+$out = upload_dir(['BITSCleanupCount 30', 'BITSCleanupUnits minutes']);
 reports($out, qr{\[bits:warn\].*BITS00128: mod_bits: BITSCleanupCount 30 \(\S*httpd\.conf:\d+, in <Directory \Q$tmp\E/up> .*\) is ignored without BITSCleanupUseDefault Off},
         'an ignored BITSCleanupCount: a warning naming it');
 for my $where (["    BITSCleanupUseDefault Off\n", ''], ['', "BITSCleanupUseDefault Off\n"]) {
@@ -171,11 +147,7 @@ $out = config(<<"EOC", @dav);
 </Directory>
 EOC
 silent($out, 'BITS00129', 'a store outside the DAV tree: nothing reported');
-$out = config(<<"EOC");
-<Directory "$tmp/up">
-    BITSUploadEnabled On
-</Directory>
-EOC
+$out = upload_dir([]);
 silent($out, 'BITS00129', 'no mod_dav: nothing reported');
 
 done_testing();
