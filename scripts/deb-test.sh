@@ -115,7 +115,7 @@ INSTALLED=yes
 dpkg -i "$MOD_DEB" "$UP_DEB"
 [ ! -e /etc/apache2/mods-enabled/bits.load ] || die "installing enabled the module (it should not)"
 [ "$(bitsup --version | awk '{print $2}')" = "$VERSION" ] || die "bitsup --version is not $VERSION"
-zcat /usr/share/man/man1/bitsup.1.gz | head -n 1 | grep -q "bitsup $VERSION" ||
+zcat /usr/share/man/man1/bitsup.1.gz | grep "^\.TH " | grep -q "bitsup $VERSION" ||
     die "the bitsup man page does not name version $VERSION"
 
 a2enmod -q bits
