@@ -24,12 +24,10 @@ typedef struct {
 } bits_status_store_t;
 
 /* src/httpd/bits_status_stores.c: which stores exist.  The configured
- * ones (bits_all_stores) and every store a request has used, remembered
- * across processes in a file of the runtime directory (a default
- * <root>/BITS-Sessions is known only once a request used it). */
-void bits_status_post_config(apr_pool_t *pconf, server_rec *s);
+ * ones (bits_all_stores) and every store the background sweep looks after
+ * (its registry, bits_sweeper_stores: the sections known at start-up, and
+ * a <Location>'s store once a request used it). */
 void bits_status_child_init(apr_pool_t *pchild, server_rec *s);
-void bits_status_note_store(request_rec *r, const char *store);
 /* Every known store, sorted by path, with its summary and history. */
 apr_array_header_t *bits_status_stores(request_rec *r, int recent);
 

@@ -28,6 +28,10 @@ void bits_sweeper_note_store(request_rec *r, const bits_dir_conf *conf,
 /* Create-Session, before the new session exists: without mod_watchdog
  * only, the due sweep of the store runs here, as it did before the timer
  * (one process of the farm at a time; a busy lock is not waited for). */
+/* Every store registered for the sweep (configured at start-up, or used by
+ * a request since), as paths; empty if the registry cannot be read. */
+apr_array_header_t *bits_sweeper_stores(apr_pool_t *p);
+
 void bits_sweeper_fallback(request_rec *r, const bits_dir_conf *conf,
                            const char *store);
 

@@ -354,7 +354,6 @@ int bits_handle_request(request_rec *r, const bits_dir_conf *conf)
         rq.store = rq.root ? bits_store_root(conf, rq.root, r->pool) : NULL;
         if (rq.store)       /* a <Location>'s store is first known here */
             bits_sweeper_note_store(r, conf, rq.store);
-        bits_status_note_store(r, rq.store);    /* for the status page */
         ack = dispatch(&rq);
     }
     if (rq.id_header && rq.type != BITS_PACKET_CREATE_SESSION

@@ -160,7 +160,6 @@ int bits_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     bits_check_config(ptemp, s);
     setup_notify_slots(pconf, s);
     bits_sweeper_post_config(pconf, ptemp, s);
-    bits_status_post_config(pconf, s);
     return OK;
 }
 

@@ -2,46 +2,35 @@
  * SPDX-License-Identifier: Apache-2.0 (see LICENSE) */
 /* Which session stores the status page shows, and their summaries.
  *
- * The configured stores are known at start-up; a default store
- * (<upload directory>/BITS-Sessions of a <Directory> or <Location>) only
- * when a request uses it.  So each child notes the stores its requests use
- * in one file of the runtime directory (a line per store, appended once
- * per store and child; readers drop duplicates and stores that are gone),
- * which the parent creates for the server user at start-up and which
- * outlives restarts, as the stores do.
+ * The configured stores, and those the background sweep looks after: its
+ * registry (bits_sweeper.c) already knows every store a section names at
+ * start-up and a <Location>'s store once a request used it, across
+ * processes and restarts.
  *
  * A summary reads every live record of a store.  Each child keeps the last
  * one per store and serves it again while it is younger than ten times
  * what reading it cost (at most a minute), but only once reading costs
  * CACHE_FROM or more: a small store is always read afresh, and a large
  * one never costs more than about a tenth of a worker. */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
-#include <sys/uio.h>
-#include <unistd.h>
 
 #include <httpd.h>
 #include <http_config.h>
 #include <http_log.h>
-#include <unixd.h>
 #include <apr_hash.h>
 #include <apr_strings.h>
 #include <apr_thread_mutex.h>
 
 #include "bits_private.h"
 #include "bits_status.h"
+#include "bits_sweeper.h"
 
-#define REGISTRY_NAME  "mod_bits-stores"
 #define CACHE_FROM     apr_time_from_msec(50)
 #define CACHE_FACTOR   10
 #define CACHE_MAX      apr_time_from_sec(60)
-#define REGISTRY_MAX   (1024 * 1024)
 
-static const char *registry_path;
 static apr_pool_t *child_pool;
 static apr_thread_mutex_t *child_lock;
-static apr_hash_t *noted;           /* stores this child has written down */
 static apr_hash_t *cache;           /* store path -> cache_entry_t */
 
 typedef struct {
@@ -49,26 +38,10 @@ typedef struct {
     bits_status_store_t st;
 } cache_entry_t;
 
-void bits_status_post_config(apr_pool_t *pconf, server_rec *s)
-{
-    int fd;
-
-    registry_path = ap_runtime_dir_relative(pconf, REGISTRY_NAME);
-    fd = open(registry_path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC,
-              0600);
-    if (fd < 0 || (geteuid() == 0 && fchown(fd, ap_unixd_config.user_id, -1) != 0))
-        ap_log_error(APLOG_MARK, APLOG_WARNING, APR_FROM_OS_ERROR(errno), s,
-                     "BITS00145: mod_bits: cannot set up %s; the status page shows only the "
-                     "configured session stores", registry_path);
-    if (fd >= 0)
-        close(fd);
-}
-
 void bits_status_child_init(apr_pool_t *pchild, server_rec *s)
 {
     (void)s;
     child_pool = pchild;
-    noted = apr_hash_make(pchild);
     cache = apr_hash_make(pchild);
     if (apr_thread_mutex_create(&child_lock, APR_THREAD_MUTEX_DEFAULT, pchild)
         != APR_SUCCESS)
@@ -88,63 +61,6 @@ static void unlock(void)
 }
 
 /* The registry's lines, each a store path (absolute, one line). */
-static apr_array_header_t *read_registry(apr_pool_t *p)
-{
-    apr_array_header_t *paths = apr_array_make(p, 8, sizeof(const char *));
-    apr_file_t *f;
-    char *buf, *line, *last;
-    apr_size_t len = REGISTRY_MAX;
-
-    if (!registry_path || apr_file_open(&f, registry_path, APR_FOPEN_READ, 0, p)
-                          != APR_SUCCESS)
-        return paths;
-    buf = apr_palloc(p, REGISTRY_MAX + 1);
-    apr_file_read_full(f, buf, REGISTRY_MAX, &len);
-    apr_file_close(f);
-    buf[len] = '\0';
-    for (line = apr_strtok(buf, "\n", &last); line; line = apr_strtok(NULL, "\n", &last))
-        if (line[0] == '/')
-            *(const char **)apr_array_push(paths) = line;
-    return paths;
-}
-
-static void append_registry(const char *store)
-{
-    int fd = registry_path ? open(registry_path, O_WRONLY | O_APPEND | O_NOFOLLOW
-                                                | O_CLOEXEC) : -1;
-    struct iovec line[2] = { { (void *)store, strlen(store) }, { "\n", 1 } };
-    ssize_t n;
-
-    if (fd < 0)
-        return;
-    /* One write per line: appends do not interleave.  If it fails, the
-     * page misses this store until another child notes it. */
-    n = writev(fd, line, 2);
-    (void)n;
-    close(fd);
-}
-
-void bits_status_note_store(request_rec *r, const char *store)
-{
-    apr_array_header_t *known;
-    int i, found = 0;
-
-    if (!store || store[0] != '/' || strchr(store, '\n') || !noted)
-        return;
-    lock();
-    if (apr_hash_get(noted, store, APR_HASH_KEY_STRING)) {
-        unlock();
-        return;
-    }
-    known = read_registry(r->pool);
-    for (i = 0; i < known->nelts && !found; i++)
-        found = !strcmp(APR_ARRAY_IDX(known, i, const char *), store);
-    if (!found)
-        append_registry(store);
-    apr_hash_set(noted, apr_pstrdup(child_pool, store), APR_HASH_KEY_STRING, "");
-    unlock();
-}
-
 static int is_dir(const char *path, apr_pool_t *p)
 {
     apr_finfo_t fi;
@@ -162,7 +78,7 @@ static int by_path(const void *a, const void *b)
 static apr_array_header_t *known_stores(request_rec *r)
 {
     const bits_stores_t *configured = bits_all_stores(r->server);
-    apr_array_header_t *all = read_registry(r->pool), *out;
+    apr_array_header_t *all = bits_sweeper_stores(r->pool), *out;
     apr_hash_t *seen = apr_hash_make(r->pool);
     int i;
 

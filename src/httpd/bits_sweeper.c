@@ -362,6 +362,18 @@ void bits_sweeper_child_init(apr_pool_t *pchild, server_rec *s,
 
 /* ---- requests ---------------------------------------------------------- */
 
+apr_array_header_t *bits_sweeper_stores(apr_pool_t *p)
+{
+    apr_array_header_t *entries, *paths = apr_array_make(p, 8, sizeof(const char *));
+    int i;
+
+    if (registry_dir && bits_sweep_registry_read(registry_dir, &entries, p) == APR_SUCCESS)
+        for (i = 0; i < entries->nelts; i++)
+            *(const char **)apr_array_push(paths)
+                = APR_ARRAY_IDX(entries, i, bits_sweep_entry_t).store;
+    return paths;
+}
+
 void bits_sweeper_note_store(request_rec *r, const bits_dir_conf *conf,
                              const char *store)
 {

@@ -47,7 +47,8 @@ if ! setpriv --reuid=nobody --regid=nogroup --clear-groups test -x "$PWD/t"; the
 fi
 
 NS=modbits-farm-$$
-ADDR=10.99.1.1            # exists only on the namespace's own lo
+ADDR=10.99.1.1            # exists only on the lo of the namespace $NS made below; every use
+                          # is inside `ip netns exec "$NS"` (glusterd refuses loopback bricks)
 VOL=bitsfarm
 WORK=
 failed=()
