@@ -17,24 +17,15 @@ my $dir  = htdocs($S);
 my $root = session_root($S);
 my $mounted = 0;
 
-sub is_mounted {
-    open my $fh, '<', '/proc/mounts' or return 0;
-    my $m = grep { (split ' ')[1] eq $dir } <$fh>;
-    return $m;
-}
-sub do_umount {
-    return unless is_mounted();
-    system('umount', $dir) == 0 or system('umount', '-l', $dir);
-}
-END { do_umount() if $mounted }
+END { unmount($dir) if $mounted }
 
-do_umount();
+unmount($dir);
 reset_scenario($S);
 my $rc = system('mount', '-t', 'tmpfs', '-o', 'size=1m,mode=0777', 'tmpfs', $dir);
 $mounted = $rc == 0;
 ok(t_cmp($rc, 0, 'mount tmpfs'), "a 1 MiB tmpfs is mounted on $dir");
-ok(t_cmp(is_mounted() ? 1 : 0, 1, 'mounted'), 'the tmpfs shows up in /proc/mounts');
-unless ($mounted && is_mounted()) {
+ok(t_cmp(is_mounted($dir) ? 1 : 0, 1, 'mounted'), 'the tmpfs shows up in /proc/mounts');
+unless ($mounted && is_mounted($dir)) {
     diag('cannot mount a tmpfs here (no CAP_SYS_ADMIN?): the disk-full checks cannot run');
     done_testing();
     exit 1;
@@ -109,8 +100,8 @@ ok(t_cmp(sha256_file("$dir/late.bin"), sha256_hex($data), 'late result'), 'and p
 
 # --- unmount --------------------------------------------------------------------
 if ($mounted) {
-    do_umount();
-    ok(t_cmp(is_mounted() ? 1 : 0, 0, 'umount'), 'the tmpfs is unmounted at the end');
+    unmount($dir);
+    ok(t_cmp(is_mounted($dir) ? 1 : 0, 0, 'umount'), 'the tmpfs is unmounted at the end');
     $mounted = 0;
 }
 

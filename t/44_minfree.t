@@ -18,16 +18,12 @@ my $dir = htdocs($S);
 my $MiB = 1024 * 1024;
 my $mounted = 0;
 
-sub is_mounted {
-    open my $fh, '<', '/proc/mounts' or return 0;
-    return scalar grep { (split ' ')[1] eq $dir } <$fh>;
-}
-END { system('umount', $dir) == 0 or system('umount', '-l', $dir) if $mounted && is_mounted() }
+END { unmount($dir) if $mounted }
 
-system('umount', $dir) if is_mounted();
+unmount($dir);
 reset_scenario($S);
 $mounted = system('mount', '-t', 'tmpfs', '-o', 'size=8m,mode=0777', 'tmpfs', $dir) == 0;
-ok($mounted && is_mounted(), "an 8 MiB tmpfs is mounted on $dir")
+ok($mounted && is_mounted($dir), "an 8 MiB tmpfs is mounted on $dir")
     or BAIL_OUT('cannot mount a tmpfs here (no CAP_SYS_ADMIN?)');
 mkdir "$dir/pct" and chmod 0777, "$dir/pct";
 

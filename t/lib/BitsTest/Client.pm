@@ -37,7 +37,7 @@ our @EXPORT = qw(
     request_file ack_is ack_shape_ok sid_of received_of
     auth_header find_files_named tree_snapshot
     httpd_parent_pid httpd_children wait_for_server
-    write_file new_session config_test config_test_dir
+    write_file new_session config_test config_test_dir is_mounted unmount
     server_stop server_start error_log_lines
 );
 
@@ -53,6 +53,20 @@ use constant E_HTTP_413          => '0x8019019D';
 use constant E_HTTP_503          => '0x801901F7';
 
 # ---------------------------------------------------------------- paths
+
+# 1 if a file system is mounted on $dir (/proc/mounts).
+sub is_mounted {
+    my $dir = shift;
+    open my $fh, '<', '/proc/mounts' or return 0;
+    return scalar grep { (split ' ')[1] eq $dir } <$fh>;
+}
+
+# Unmounts what a test mounted on $dir (lazily if it is still busy).
+sub unmount {
+    my $dir = shift;
+    return unless is_mounted($dir);
+    system('umount', $dir) == 0 or system('umount', '-l', $dir);
+}
 
 sub port     { Apache::Test::vars('port') }
 sub base_url { 'http://127.0.0.1:' . port() }
