@@ -19,7 +19,8 @@
 #      journaled ext4 loop image the bench makes (as root)
 #
 # Knobs: BENCH_ROUNDS (3), BENCH_QUICK=1 (one small round, ~2 min),
-# BENCH_OUT (bench/out), BENCH_EXT4=0, BENCH_KEEP=1, BITS_MODULE=other .so.
+# BENCH_OUT (bench/out), BENCH_EXT4=0, BENCH_KEEP=1, BITS_MODULE=other .so,
+# BENCH_ONLY="2 3" (those scenarios), BENCH_VARIANTS="main sync" (those variants).
 # Writes BENCH_OUT/bench-<time>.csv (every measurement),
 # BENCH_OUT/summary-<time>.csv (the table) and BENCH_OUT/bench-<time>.png.
 use strict;
@@ -42,6 +43,8 @@ my $quick  = $ENV{BENCH_QUICK} // 0;
 my $rounds = $ENV{BENCH_ROUNDS} // ($quick ? 1 : 3);
 my $out    = $ENV{BENCH_OUT} // "$top/bench/out";
 my $root   = $> == 0;
+my %only   = map { $_ => 1 } split ' ', ($ENV{BENCH_ONLY} // '1 2 3 4 5 6');
+my %vwant  = map { $_ => 1 } split ' ', ($ENV{BENCH_VARIANTS} // 'main sync ext4');
 for ($module, $load, $fill) { die "$_ is missing: run make bench\n" unless -x $_ || -f $_ }
 
 # Sizes: the full run stays under ~15 minutes on the 2-core machine.
@@ -59,7 +62,7 @@ make_path($docs);
 # Variant "ext4": a journaled ext4 (data=ordered, the default) on a loop
 # image, mounted at htdocs/ext4 for BITS and DAV alike.
 my $ext4 = 0;
-if (($ENV{BENCH_EXT4} // 1) && $root && -x '/usr/sbin/mkfs.ext4') {
+if (($ENV{BENCH_EXT4} // 1) && $vwant{ext4} && $root && -x '/usr/sbin/mkfs.ext4') {
     make_path("$docs/ext4");
     if (system("truncate -s 2G $dir/ext4.img && /usr/sbin/mkfs.ext4 -q -F $dir/ext4.img"
                . " && mount -o loop $dir/ext4.img $docs/ext4") == 0) {
@@ -91,6 +94,7 @@ END {
 my @variants = ([main => '', 'bits']);
 push @variants, [sync => '', 'bits-sync'] if $sync_ok;
 push @variants, [ext4 => 'ext4/', 'ext4/bits'] if $ext4;
+@variants = grep { $vwant{ $_->[0] } } @variants;
 
 my $stamp = strftime('%Y%m%d-%H%M%S', localtime);
 make_path($out);
@@ -108,19 +112,21 @@ printf "variants: main%s%s\n", $sync_ok ? ', BITSFragmentSync On' : ' (BITSFragm
 
 # Scenario 5's stores: 10 and 100,000 live sessions of other owners; the
 # sweep stamp is fresh so that no request sweeps them meanwhile.
-fill_store("$docs/few/BITS-Sessions", 10, 0);
-fill_store("$docs/many/BITS-Sessions", $Z{many}, 0);
+if ($only{5}) {
+    fill_store("$docs/few/BITS-Sessions", 10, 0);
+    fill_store("$docs/many/BITS-Sessions", $Z{many}, 0);
+}
 
 for my $r (1 .. $rounds) {
     for my $v (@variants) {
         my ($name, $dav, $bits) = @$v;
         pair($r, "1 8M frags vs PUT", $name,
              [-m => 'bits', -u => "/$bits/", -s => $Z{s1}, -f => '8M'],
-             [-m => 'put', -u => "/${dav}dav/", -s => $Z{s1}], $Z{s1});
+             [-m => 'put', -u => "/${dav}dav/", -s => $Z{s1}], $Z{s1}) if $only{1};
         pair($r, "2 64K frags vs ranged PUT", $name,
              [-m => 'bits', -u => "/$bits/", -s => $Z{s2}, -f => '64K'],
-             [-m => 'range', -u => "/${dav}dav/", -s => $Z{s2}, -f => '64K'], $Z{s2});
-        for my $c (1, 4, 16) {
+             [-m => 'range', -u => "/${dav}dav/", -s => $Z{s2}, -f => '64K'], $Z{s2}) if $only{2};
+        for my $c ($only{3} ? (1, 4, 16) : ()) {
             pair($r, "3 4K frags, $c clients", $name,
                  [-m => 'bits', -u => "/$bits/", -s => '1M', -f => '4K', -c => $c,
                   -d => $Z{small_secs}],
@@ -128,14 +134,14 @@ for my $r (1 .. $rounds) {
                   -d => $Z{small_secs}]);
         }
     }
-    rss_scenario($r);
+    rss_scenario($r) if $only{4};
     pair($r, "5 Create+10x4K, 10 vs many", 'main',
          [-m => 'bits', -u => '/few/', -s => '40K', -f => '4K', -d => $Z{s5_secs}],
          [-m => 'bits', -u => '/many/', -s => '40K', -f => '4K', -d => $Z{s5_secs}],
-         undef, [qw(few many)]);
+         undef, [qw(few many)]) if $only{5};
     printf "round %d done after %.0f s\n", $r, time - $t0;
 }
-sweep_scenario();
+sweep_scenario() if $only{6};
 report();
 printf "bench: %.0f s in all; CSV %s\n", time - $t0, $csv_file;
 exit 0;
@@ -319,12 +325,14 @@ sub report {
         row($sum, \@chart, "5 Create+10x4K, $Z{many} vs 10 (time)", 'main', $e->{many}, $e->{few},
             median(@t), '<= 1.2', 1.2);
     }
-    my ($rb, $rd) = (median(@{ $res{rss}{bits} }), median(@{ $res{rss}{dav} }));
-    printf "%-36s %-5s %21s %7.1f %9s\n", "4 RSS growth $Z{rss} (MiB)", 'main',
-        sprintf('(DAV PUT: %.1f MiB)', $rd), $rb, '<= 16';
-    printf "   serving child's VmRSS: BITS %s, DAV %s (sampled every 20 ms)\n",
-        $res{rss_from}{bits} // '?', $res{rss_from}{dav} // '?';
-    print $sum "\"4 RSS growth MiB\",main,,,$rb,<= 16,\n";
+    if ($res{rss}) {
+        my ($rb, $rd) = (median(@{ $res{rss}{bits} }), median(@{ $res{rss}{dav} }));
+        printf "%-36s %-5s %21s %7.1f %9s\n", "4 RSS growth $Z{rss} (MiB)", 'main',
+            sprintf('(DAV PUT: %.1f MiB)', $rd), $rb, '<= 16';
+        printf "   serving child's VmRSS: BITS %s, DAV %s (sampled every 20 ms)\n",
+            $res{rss_from}{bits} // '?', $res{rss_from}{dav} // '?';
+        print $sum "\"4 RSS growth MiB\",main,,,$rb,<= 16,\n";
+    }
     if (my $s = $res{sweep}) {
         my %m;
         for my $k (qw(without with)) {

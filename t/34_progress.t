@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: Apache-2.0 (see LICENSE)
 # Issue 9: mid-upload progress is written in place into
 # Requests/<ID>/progress (two CRC-checked slots), never by replacing the
-# state file; a damaged slot falls back to the other one, two damaged slots
-# to the state file's N, and the client follows the 416 to resend.  A store
-# without progress files (written before) keeps working.
+# state file -- from the first fragment on, whose slot carries the total; a
+# damaged slot falls back to the other one, two damaged slots to the state
+# file's N, and the client follows the 416 to resend.  A store without
+# progress files (written before) keeps working.
 use strict;
 use warnings;
 use FindBin;
@@ -48,11 +49,16 @@ my $sid = new_session($path);
 my $state = state_file($root, $sid);
 my $pfile = session_dir($root, $sid) . '/progress';
 
-# The first fragment names the total: a full record.
-ack_is(send_piece($sid, 0, 1000), 200, undef, 'first fragment');
-ok(t_cmp(-e $pfile ? 1 : 0, 0, 'no progress yet'), 'the first fragment replaces the record (it sets the total)');
+# Create-Session made the progress file, empty; the first fragment names
+# the total, and its slot carries it: the record stays as Create wrote it.
+ok(t_cmp(-s $pfile, 0, 'empty progress'), 'Create-Session makes an empty progress file');
 my $ino  = inode($state);
 my $text = file_bytes($state);
+ack_is(send_piece($sid, 0, 1000), 200, undef, 'first fragment');
+ok(t_cmp(inode($state), $ino, 'first: same inode'), 'the first fragment does not replace the record');
+my @first = BitsTest::Client::read_progress($root, $sid);
+ok(t_cmp(join(' ', map { "$_->{version}:$_->{received}/$_->{total}" } @first), '3:1000/5000',
+         'first slot'), 'its version 3 slot says N = 1000 of a total of 5000');
 
 my $r = send_piece($sid, 1000, 2000);
 ack_is($r, 200, undef, 'second fragment');
@@ -60,7 +66,7 @@ ok(t_cmp(received_of($r), 2000, 'N 2000'), 'Ack N = 2000');
 $r = send_piece($sid, 2000, 3000);
 ack_is($r, 200, undef, 'third fragment');
 ok(t_cmp(inode($state), $ino, 'same inode'), 'the state file was not replaced by progress');
-ok(t_cmp(file_bytes($state), $text, 'same record'), 'nor rewritten: it still says received=1000');
+ok(t_cmp(file_bytes($state), $text, 'same record'), 'nor rewritten: it still says received=0');
 ok(t_cmp(-s $pfile, 1024, 'two slots'), 'the progress file holds two 512-byte slots');
 ok(t_cmp(join(',', slots($sid)), '2000,3000', 'slots'), 'the slots hold N = 2000 and N = 3000');
 ok(t_cmp(read_state($root, $sid)->{received}, 3000, 'read N'), 'read_state sees N = 3000');
@@ -74,13 +80,13 @@ $r = send_piece($sid, 2000, 4000);
 ack_is($r, 200, undef, 'the client resends from 2000');
 ok(t_cmp(received_of($r), 4000, 'N 4000'), 'Ack N = 4000');
 
-# Both slots damaged: the state file's N.
+# Both slots damaged: the state file's N, which Create-Session wrote.
 damage_slot_with($sid, $_) for slots($sid);
 $r = send_piece($sid, 4000, 5000);
 ack_is($r, 416, '0x0', 'both slots damaged');
-ok(t_cmp(received_of($r), 1000, 'state N'), "416 reports the state file's N = 1000");
-$r = send_piece($sid, 1000, 5000);
-ack_is($r, 200, undef, 'the client resends from 1000 to the end');
+ok(t_cmp(received_of($r), 0, 'state N'), "416 reports the state file's N = 0");
+$r = send_piece($sid, 0, 5000);
+ack_is($r, 200, undef, 'the client resends from 0 to the end');
 ok(t_cmp(sha256_file(htdocs("$S/p.bin")), sha256_hex($data), 'published'),
    'the upload is published byte-identical');
 my $st = read_state($root, $sid);
@@ -92,7 +98,8 @@ ok(t_cmp(join(' ', sort grep { !/^\.\.?$/ } readdir $dh), 'lock state', 'tombsto
    'the tombstone keeps no progress file');
 
 # Another session's progress file planted in a session: ignored (its id
-# differs), and overwritten by the session's own record.
+# differs; b's own first record was in the file it replaced, so b holds
+# the state file's N = 0), and overwritten by the session's own record.
 {
     my $a = new_session("/$S/a.bin");
     my $b = new_session("/$S/b.bin");
@@ -103,8 +110,8 @@ ok(t_cmp(join(' ', sort grep { !/^\.\.?$/ } readdir $dh), 'lock state', 'tombsto
         or die "copy: $!";
     $r = fragment("/$S/b.bin", $b, 'b' x 100, 600, 1000);
     ack_is($r, 416, '0x0', "b does not take a's N");
-    ok(t_cmp(received_of($r), 100, 'b N'), "b's N stays 100");
-    $r = fragment("/$S/b.bin", $b, 'b' x 900, 100, 1000);
+    ok(t_cmp(received_of($r), 0, 'b N'), "b's N is its state file's, 0, not a's 600");
+    $r = fragment("/$S/b.bin", $b, 'b' x 1000, 0, 1000);
     ack_is($r, 200, undef, 'b completes');
     ok(t_cmp(-s htdocs("$S/b.bin"), 1000, 'b published'), 'b is published whole');
 }

@@ -47,29 +47,31 @@ sub held { my ($r, $sid) = @_; my $st = read_state($r, $sid); "$st->{received} $
 my $path = '/durable/crash.bin';
 my $sid = new_session($path);
 ack_is(piece($path, $sid, 0, 1000), 200, undef, 'first fragment');
-ok(t_cmp(held($root, $sid), '1000 1000', 'first'),
-   'the first fragment (a full record: it sets the total) is synced: N = durable N = 1000');
-ack_is(piece($path, $sid, 1000, 5000), 200, undef, 'second fragment');
-my $r = piece($path, $sid, 5000, 10000);
+ok(t_cmp(held($root, $sid), '1000 0', 'first'),
+   'the first fragment is a progress slot (it carries the total), not synced: N = 1000, durable N = 0');
+ack_is(piece($path, $sid, 1000, 52000), 200, undef, 'second fragment');
+ok(t_cmp(held($root, $sid), '52000 52000', 'batch full'),
+   '51000 bytes unsynced, more than the batch of 50000: synced, durable N = N = 52000');
+my $r = piece($path, $sid, 52000, 60000);
 ack_is($r, 200, undef, 'third fragment');
-ok(t_cmp(received_of($r), 10000, 'N'), 'the Ack counts N = 10000');
-ok(t_cmp(held($root, $sid), '10000 1000', 'unsynced'),
-   'the record: N = 10000, durable N = 1000 (the batch is 50000 bytes)');
+ok(t_cmp(received_of($r), 60000, 'N'), 'the Ack counts N = 60000');
+ok(t_cmp(held($root, $sid), '60000 52000', 'unsynced'),
+   'the record: N = 60000, durable N = 52000 (the next batch is open)');
 my $pg = read_state($root, $sid)->{_progress};
-ok(t_cmp("$pg->{version} $pg->{boot} $pg->{host}", "2 $boot $host", 'writer'),
-   'a version 2 slot names this kernel (boot id) and host as the writer');
+ok(t_cmp("$pg->{version} $pg->{boot} $pg->{host} $pg->{total}", "3 $boot $host $total", 'writer'),
+   'a version 3 slot names this kernel (boot id) and host as the writer, and the total');
 
 # ---- 2. an OS crash since: the record's writer is another boot of this host -----
 rewrite_progress_slot($root, $sid, $pg->{slot}, boot => $other_boot);
-$r = piece($path, $sid, 10000, 20000);
+$r = piece($path, $sid, 60000, 70000);
 ack_is($r, 416, '0x0', 'after a simulated OS crash the next fragment');
-ok(t_cmp(received_of($r), 1000, 'fallback N'), '416 reports the durable N = 1000 (N went backwards)');
-ok(t_cmp(-s request_file($root, $sid), 1000, 'cut'), 'the request file is cut to 1000 bytes');
-ok(t_cmp(held($root, $sid), '1000 1000', 'recorded'), 'the record says N = durable N = 1000');
-ok(t_cmp(scalar(grep { /\Q$sid\E/ && /falling back to N = 1000/ } error_log_lines()), 1,
+ok(t_cmp(received_of($r), 52000, 'fallback N'), '416 reports the durable N = 52000 (N went backwards)');
+ok(t_cmp(-s request_file($root, $sid), 52000, 'cut'), 'the request file is cut to 52000 bytes');
+ok(t_cmp(held($root, $sid), '52000 52000', 'recorded'), 'the record says N = durable N = 52000');
+ok(t_cmp(scalar(grep { /\Q$sid\E/ && /falling back to N = 52000/ } error_log_lines()), 1,
          'logged'), 'the fallback is logged once');
-my ($ok) = send_fragments($path, $sid, $data, 30000, from => 1000);
-ok(t_cmp($ok, 1, 'resend'), 'the client resends from 1000 to the end');
+my ($ok) = send_fragments($path, $sid, $data, 30000, from => 52000);
+ok(t_cmp($ok, 1, 'resend'), 'the client resends from 52000 to the end');
 ok(t_cmp(sha256_file(htdocs('durable/crash.bin')), sha256_hex($data), 'crash sha'),
    'the upload is published byte-identical');
 
@@ -78,16 +80,16 @@ $path = '/durable/lost.bin';
 $sid = new_session($path);
 ack_is(piece($path, $sid, 0, 2000), 200, undef, 'lost: first fragment');
 ack_is(piece($path, $sid, 2000, 30000), 200, undef, 'lost: second fragment');
-ok(t_cmp(held($root, $sid), '30000 2000', 'lost unsynced'), 'N = 30000, durable N = 2000');
+ok(t_cmp(held($root, $sid), '30000 0', 'lost unsynced'), 'N = 30000, durable N = 0');
 truncate request_file($root, $sid), 7000 or die "truncate: $!";
 rewrite_progress_slot($root, $sid, read_state($root, $sid)->{_progress}{slot},
                       boot => $other_boot);
 $r = piece($path, $sid, 30000, 40000);
 ack_is($r, 416, '0x0', 'lost: the next fragment');
-ok(t_cmp(received_of($r), 2000, 'lost N'), '416 reports the durable N = 2000');
-ok(t_cmp(-s request_file($root, $sid), 2000, 'lost cut'), 'the request file is cut to 2000');
-($ok) = send_fragments($path, $sid, $data, 64000, from => 2000);
-ok(t_cmp($ok, 1, 'lost resend'), 'the client resends from 2000');
+ok(t_cmp(received_of($r), 0, 'lost N'), '416 reports the durable N = 0');
+ok(t_cmp(-s request_file($root, $sid), 0, 'lost cut'), 'the request file is cut to 0');
+($ok) = send_fragments($path, $sid, $data, 64000, from => 0);
+ok(t_cmp($ok, 1, 'lost resend'), 'the client resends from 0');
 ok(t_cmp(sha256_file(htdocs('durable/lost.bin')), sha256_hex($data), 'lost sha'),
    'published byte-identical');
 
@@ -96,10 +98,10 @@ $path = '/durable/batch.bin';
 $sid = new_session($path);
 ack_is(piece($path, $sid, 0, 1000), 200, undef, 'batch: first fragment');
 ack_is(piece($path, $sid, 1000, 40000), 200, undef, 'batch: 39000 bytes');
-ok(t_cmp(held($root, $sid), '40000 1000', 'batch open'), '39000 bytes unsynced');
+ok(t_cmp(held($root, $sid), '40000 0', 'batch open'), '40000 bytes unsynced');
 ack_is(piece($path, $sid, 40000, 51000), 200, undef, 'batch: 11000 bytes more');
 ok(t_cmp(held($root, $sid), '51000 51000', 'batch synced'),
-   '50000 bytes unsynced: synced, durable N = N = 51000');
+   '51000 bytes unsynced: synced, durable N = N = 51000');
 ack_is(piece($path, $sid, 51000, 60000), 200, undef, 'batch: a new batch');
 ok(t_cmp(held($root, $sid), '60000 51000', 'batch again'), 'the next batch begins');
 $r = piece($path, $sid, 60000, $total);
@@ -161,7 +163,7 @@ my $url = "http://127.0.0.1:$port/dk/kill.bin";
 my $big = random_bytes(6 * 1024 * 1024);
 my $mib = 1024 * 1024;
 $sid = new_session($url);
-# (the first fragment sets the total: a full record, synced)
+# (the first fragment sets the total)
 ack_is(fragment($url, $sid, substr($big, 0, 1000), 0, length $big), 200, undef,
        'kill: first fragment');
 my ($acked, $preserved, $unsynced) = (1000, 1, 1);

@@ -28,15 +28,25 @@ apr_status_t bits_open_nofollow(apr_file_t **f, const char *path, int create,
 apr_status_t bits_open_nofollow_size(apr_file_t **f, const char *path, int create,
                                      apr_off_t *size, apr_pool_t *p);
 
+/* Wraps an open read-write descriptor as *f, closed with p unless the
+ * caller closes it first. */
+void bits_file_adopt(apr_file_t **f, int fd, apr_pool_t *p);
+
 /* Writes `len` bytes to a temp file next to `path`, syncs and renames it
  * over `path`, then syncs the directory. */
 apr_status_t bits_atomic_replace(const char *path, const char *data,
                                  apr_size_t len, apr_pool_t *p);
 
+/* The same without the directory sync: after an OS crash `path` holds the
+ * old content or the new one, each whole, and the caller accepts either. */
+apr_status_t bits_atomic_replace_lazy(const char *path, const char *data,
+                                      apr_size_t len, apr_pool_t *p);
+
 /* Flushes a directory entry change (rename/link/unlink) to stable storage. */
 apr_status_t bits_sync_dir(const char *dir, apr_pool_t *p);
 
-/* Truncates the file at `path` (no symlink) to `size` bytes. */
+/* Truncates the file at `path` (no symlink) to `size` bytes and syncs the
+ * cut; a file of that size already is left alone, unsynced. */
 apr_status_t bits_truncate(const char *path, apr_off_t size, apr_pool_t *p);
 
 /* Places `src` at `dest` atomically: a hard link when both are on one file
@@ -46,8 +56,9 @@ apr_status_t bits_truncate(const char *path, apr_off_t size, apr_pool_t *p);
  * overwrite 0 an existing dest gives APR_EEXIST and is left alone.  If dest
  * already carries `done_ino` (an earlier, unrecorded publish), it succeeds
  * without touching anything.  *placed_ino receives the inode now at dest;
- * `record` is called with it before the new name becomes visible, so a
- * crash in between is recognised on retry. */
+ * when that is a copy's (not src's own inode), `record` is called with it
+ * before the new name becomes visible, so a crash in between is
+ * recognised on retry. */
 typedef apr_status_t (*bits_publish_record_fn)(void *baton, apr_ino_t ino);
 
 apr_status_t bits_publish(const char *src, const char *dest, int overwrite,

@@ -5,8 +5,8 @@
  * record per fragment.
  *
  * Requests/<ID>/progress holds two 512-byte slots, written alternately
- * with pwrite by the holder of the session lock.  A slot (version 2) is
- *   0  magic "BITSPRG2"         8 bytes
+ * with pwrite by the holder of the session lock.  A slot (version 3) is
+ *   0  magic "BITSPRG3"         8 bytes
  *   8  generation              u32 little endian (serial order, wraps)
  *  12  reserved                u32, 0
  *  16  received (N)            u64 little endian
@@ -20,16 +20,21 @@
  *  88  writer boot id          16 bytes: the kernel that wrote the bytes
  *                              past durable (/proc/sys/kernel/random/boot_id)
  * 104  writer host name        64 bytes, NUL-padded
- * 168  CRC-32C of bytes 0-167  u32 little endian
- * 172  zeros up to 512
- * Version 1 ("BITSPRG1", up to 8121d4c) ended with the id, its CRC-32C of
- * bytes 0-71 at 72; its data was always synced before the record, so it
- * reads as durable = N.  Both are read; only version 2 is written.
+ * 168  total                   i64: the upload's size once a fragment told
+ *                              it, -1 before; so the first fragment needs
+ *                              no new state file
+ * 176  CRC-32C of bytes 0-175  u32 little endian
+ * 180  zeros up to 512
+ * Version 2 ("BITSPRG2", 1.0.0) ended at 168 with its CRC-32C of bytes
+ * 0-167, and carried no total.  Version 1 ("BITSPRG1", up to 8121d4c)
+ * ended with the id, its CRC-32C of bytes 0-71 at 72; its data was always
+ * synced before the record, so it reads as durable = N.  All three are
+ * read; only version 3 is written.
  * A write torn by a crash only ever damages the slot being written, whose
  * CRC then fails, and the other slot (the previous record) stands.  The
  * state file stays authoritative for everything else; a slot counts only
- * if its id matches and its received lies between the state's and the
- * total (see bits_progress_pick).  APR only (unit-tested). */
+ * if its id matches, its total agrees with the state's, and its received
+ * lies between the state's and the total (see bits_progress_pick).  APR only (unit-tested). */
 #ifndef BITS_PROGRESS_H
 #define BITS_PROGRESS_H
 
@@ -52,7 +57,7 @@ typedef struct {
 } bits_node_t;
 
 typedef struct {
-    int version;              /* of the slot it was read from (1 or 2) */
+    int version;              /* of the slot it was read from (1 to 3) */
     char id[BITS_GUID_LEN + 1];
     apr_uint32_t gen;
     apr_off_t received;
@@ -60,6 +65,7 @@ typedef struct {
     apr_off_t durable;
     apr_time_t dirty_since;
     bits_node_t writer;
+    apr_off_t total;          /* -1: unknown, or a slot before version 3 */
 } bits_progress_t;
 
 /* What the two slots of a progress file say. */
@@ -76,19 +82,23 @@ apr_uint32_t bits_crc32c(const void *data, apr_size_t len);
 /* 1 if generation a is newer than b (serial number arithmetic). */
 int bits_progress_newer(apr_uint32_t a, apr_uint32_t b);
 
-/* Fills one slot image (version 2) from the record. */
+/* Fills one slot image (version 3) from the record. */
 void bits_progress_encode(const bits_progress_t *rec,
                           unsigned char slot[BITS_PROGRESS_SLOT]);
 
-/* 1 and the record if `slot` holds a well-formed slot of either version
- * (a version 1 slot reads as durable = received, no writer). */
+/* 1 and the record if `slot` holds a well-formed slot of any version (a
+ * version 1 slot reads as durable = received, no writer; versions 1 and
+ * 2 read as total -1). */
 int bits_progress_decode(bits_progress_t *rec, const unsigned char *slot);
 
 /* Chooses among the slots in buf (len bytes, the file's start) the newest
- * one of session `id` whose received is in [min, max]. */
+ * one of session `id` whose received is at least min and at most the
+ * total: the state's `total`, or when that is -1 the slot's own (a slot
+ * that knows none may not go past min).  A slot whose total differs from
+ * a known `total` never counts. */
 void bits_progress_pick(bits_progress_pick_t *pick, const unsigned char *buf,
                         apr_size_t len, const char *id, apr_off_t min,
-                        apr_off_t max);
+                        apr_off_t total);
 
 /* The slot and generation the next write uses: never the slot that counts,
  * and newer than every valid one. */

@@ -78,10 +78,11 @@ typedef struct {
      * saved, so that a save knows whether the progress record suffices,
      * and where the next progress record goes (bits_progress.h). */
     bits_state_t stored_state;
-    apr_off_t stored_total;
+    apr_off_t stored_total;       /* the state file's, or else its progress slot's */
     apr_off_t stored_received;    /* the state file's N */
     int progress_slot;
     apr_uint32_t progress_gen;
+    apr_file_t *progress_file;    /* kept open by bits_session_load_for_update */
 } bits_session_t;
 
 const char *bits_state_name(bits_state_t s);
@@ -105,11 +106,11 @@ const char *bits_reply_dir(const char *root, const char *id, apr_pool_t *p);
  * not BITS_NO_GROUP); an existing real directory is left as it is. */
 apr_status_t bits_session_create_store(const char *root, apr_gid_t group);
 
-/* Creates Requests/<ID>/ (refusing symlinks on the way) and an empty
- * request file; does not write the state.  New directories are 0700 and
- * the request file 0600; with a `group`, directories are 02750 and the
- * request file 0640, of that group.  Existing directories are left as
- * they are. */
+/* Creates Requests/<ID>/ (refusing symlinks on the way), an empty
+ * request file and an empty progress record (0600); does not write the
+ * state.  New directories are 0700 and the request file 0600; with a
+ * `group`, directories are 02750 and the request file 0640, of that
+ * group.  Existing directories are left as they are. */
 apr_status_t bits_session_create_dir(const char *root, const char *id,
                                      apr_gid_t group, apr_pool_t *p);
 
@@ -128,6 +129,12 @@ apr_status_t bits_session_create_reply_dir(const char *root, const char *id,
  * APR_ENOENT if there is no such session. */
 apr_status_t bits_session_load(bits_session_t *s, const char *root,
                                const char *id, apr_pool_t *p);
+
+/* bits_session_load for the holder of the session lock about to record
+ * progress: the progress file read stays open (closed with p) for that
+ * write, which then needs no lookup of its own. */
+apr_status_t bits_session_load_for_update(bits_session_t *s, const char *root,
+                                          const char *id, apr_pool_t *p);
 
 /* Atomically replaces the state file (temp + fsync + rename + dir fsync).
  * The state file has no durable N: the N it records is always durable, so
@@ -164,9 +171,11 @@ apr_status_t bits_session_fall_back(bits_session_t *s, const char *root, apr_off
 /* mkdir that accepts an existing real directory but never a symlink. */
 apr_status_t bits_store_mkdir(const char *path, apr_pool_t *p);
 
-/* Deletes the session's data files (request file, progress, reply dir), keeping the
- * state file and lock, then saves the record in the terminal state given
- * (bits_index_retire also drops the session's index entry). */
+/* Saves the record in the terminal state given, then deletes the
+ * session's data files (request file, progress, reply dir), keeping the
+ * state file and lock (bits_index_retire also drops the session's index
+ * entry).  Closing a DONE session leaves that rename unsynced: a crash
+ * that undoes it leaves DONE, which a resent Close closes again. */
 apr_status_t bits_session_tombstone(bits_session_t *s, const char *root,
                                     bits_state_t terminal, apr_pool_t *p);
 

@@ -33,6 +33,12 @@ static apr_status_t close_if_open(void *data)
     return APR_SUCCESS;
 }
 
+void bits_file_adopt(apr_file_t **f, int fd, apr_pool_t *p)
+{
+    apr_os_file_put(f, &fd, APR_FOPEN_READ | APR_FOPEN_WRITE, p);
+    apr_pool_cleanup_register(p, *f, close_if_open, apr_pool_cleanup_null);
+}
+
 /* Mode of a file the store creates (README "Permissions"). */
 static mode_t create_mode(int create)
 {
@@ -104,8 +110,7 @@ apr_status_t bits_open_nofollow_size(apr_file_t **f, const char *path, int creat
         return rv;
     }
     *size = (apr_off_t)st.st_size;
-    apr_os_file_put(f, &fd, APR_FOPEN_READ | APR_FOPEN_WRITE, p);
-    apr_pool_cleanup_register(p, *f, close_if_open, apr_pool_cleanup_null);
+    bits_file_adopt(f, fd, p);
     return APR_SUCCESS;
 }
 
@@ -129,8 +134,8 @@ static const char *dir_of(const char *path, apr_pool_t *p)
     return slash && slash != path ? apr_pstrndup(p, path, slash - path) : "/";
 }
 
-apr_status_t bits_atomic_replace(const char *path, const char *data,
-                                 apr_size_t len, apr_pool_t *p)
+static apr_status_t replace(const char *path, const char *data, apr_size_t len,
+                            int sync_name, apr_pool_t *p)
 {
     char *tmp = apr_pstrcat(p, path, ".tmp.XXXXXX", NULL);
     apr_file_t *f;
@@ -155,18 +160,30 @@ apr_status_t bits_atomic_replace(const char *path, const char *data,
         apr_file_remove(tmp, p);
         return rv;
     }
-    return bits_sync_dir(dir_of(path, p), p);
+    return sync_name ? bits_sync_dir(dir_of(path, p), p) : APR_SUCCESS;
+}
+
+apr_status_t bits_atomic_replace(const char *path, const char *data,
+                                 apr_size_t len, apr_pool_t *p)
+{
+    return replace(path, data, len, 1, p);
+}
+
+apr_status_t bits_atomic_replace_lazy(const char *path, const char *data,
+                                      apr_size_t len, apr_pool_t *p)
+{
+    return replace(path, data, len, 0, p);
 }
 
 apr_status_t bits_truncate(const char *path, apr_off_t size, apr_pool_t *p)
 {
     apr_file_t *f;
-    apr_status_t rv = bits_open_nofollow(&f, path, 0, p);
+    apr_off_t had;
+    apr_status_t rv = bits_open_nofollow_size(&f, path, 0, &had, p);
 
     if (rv != APR_SUCCESS)
         return rv;
-    rv = apr_file_trunc(f, size);
-    if (rv == APR_SUCCESS)
+    if (had != size && (rv = apr_file_trunc(f, size)) == APR_SUCCESS)
         rv = apr_file_datasync(f);
     apr_file_close(f);
     return rv;
@@ -362,7 +379,10 @@ apr_status_t bits_publish(const char *src, const char *dest, int overwrite,
     if ((rv = stage(src, dir, mode, &tmp, p)) != APR_SUCCESS)
         return rv;
     *placed_ino = inode_at(tmp);
-    if (record && (rv = record(baton, *placed_ino)) != APR_SUCCESS) {
+    /* A hard link is known by the request file's own inode (above); only
+     * a copy's new inode has to be on record before it appears. */
+    if (record && *placed_ino != src_ino
+        && (rv = record(baton, *placed_ino)) != APR_SUCCESS) {
         unlink(tmp);
         return rv;
     }

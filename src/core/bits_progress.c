@@ -7,6 +7,7 @@
 
 #define MAGIC_V1   "BITSPRG1"
 #define MAGIC_V2   "BITSPRG2"
+#define MAGIC_V3   "BITSPRG3"
 #define MAGIC_LEN  8
 #define OFF_GEN    8
 #define OFF_RSVD   12
@@ -20,6 +21,8 @@
 #define OFF_BOOT   88
 #define OFF_HOST   (OFF_BOOT + BITS_BOOT_ID_LEN)
 #define OFF_CRC_V2 (OFF_HOST + BITS_HOST_LEN)
+#define OFF_TOTAL  OFF_CRC_V2
+#define OFF_CRC_V3 (OFF_TOTAL + 8)
 #define CRC_POLY   0x82F63B78u   /* Castagnoli, reflected */
 
 /* CRC-32C by table (the polynomial above, reflected): every fragment
@@ -111,7 +114,7 @@ void bits_progress_encode(const bits_progress_t *rec,
                                                              BITS_HOST_LEN - 1);
 
     memset(slot, 0, BITS_PROGRESS_SLOT);
-    memcpy(slot, MAGIC_V2, MAGIC_LEN);
+    memcpy(slot, MAGIC_V3, MAGIC_LEN);
     put_le(slot + OFF_GEN, rec->gen, 4);
     put_le(slot + OFF_RECV, (apr_uint64_t)rec->received, 8);
     put_le(slot + OFF_ACT, (apr_uint64_t)rec->last_activity, 8);
@@ -120,12 +123,15 @@ void bits_progress_encode(const bits_progress_t *rec,
     put_le(slot + OFF_DIRTY, (apr_uint64_t)rec->dirty_since, 8);
     memcpy(slot + OFF_BOOT, rec->writer.boot, BITS_BOOT_ID_LEN);
     memcpy(slot + OFF_HOST, rec->writer.host, host_len);
-    put_le(slot + OFF_CRC_V2, bits_crc32c(slot, OFF_CRC_V2), 4);
+    put_le(slot + OFF_TOTAL, (apr_uint64_t)rec->total, 8);
+    put_le(slot + OFF_CRC_V3, bits_crc32c(slot, OFF_CRC_V3), 4);
 }
 
 /* The slot's version if its magic and checksum hold, else 0. */
 static int slot_version(const unsigned char *slot)
 {
+    if (!memcmp(slot, MAGIC_V3, MAGIC_LEN))
+        return get_le(slot + OFF_CRC_V3, 4) == bits_crc32c(slot, OFF_CRC_V3) ? 3 : 0;
     if (!memcmp(slot, MAGIC_V2, MAGIC_LEN))
         return get_le(slot + OFF_CRC_V2, 4) == bits_crc32c(slot, OFF_CRC_V2) ? 2 : 0;
     if (!memcmp(slot, MAGIC_V1, MAGIC_LEN))
@@ -136,15 +142,18 @@ static int slot_version(const unsigned char *slot)
 int bits_progress_decode(bits_progress_t *rec, const unsigned char *slot)
 {
     int version = slot_version(slot);
-    apr_int64_t received, durable;
+    apr_int64_t received, durable, total;
 
     if (!version || slot[OFF_ID + BITS_GUID_LEN] != '\0')
         return 0;
     received = (apr_int64_t)get_le(slot + OFF_RECV, 8);
     /* Version 1 recorded N only after the data's fdatasync. */
     durable = version == 1 ? received : (apr_int64_t)get_le(slot + OFF_DUR, 8);
-    if (received < 0 || durable < 0 || durable > received
-        || (version == 2 && slot[OFF_HOST + BITS_HOST_LEN - 1] != '\0'))
+    /* Before version 3 the total lived in the state file only. */
+    total = version == 3 ? (apr_int64_t)get_le(slot + OFF_TOTAL, 8) : -1;
+    if (received < 0 || durable < 0 || durable > received || total < -1
+        || (total >= 0 && received > total)
+        || (version >= 2 && slot[OFF_HOST + BITS_HOST_LEN - 1] != '\0'))
         return 0;
     memset(rec, 0, sizeof *rec);
     rec->version = version;
@@ -154,7 +163,8 @@ int bits_progress_decode(bits_progress_t *rec, const unsigned char *slot)
     rec->received = received;
     rec->last_activity = (apr_time_t)get_le(slot + OFF_ACT, 8);
     rec->durable = durable;
-    if (version == 2) {
+    rec->total = total;
+    if (version >= 2) {
         rec->dirty_since = (apr_time_t)get_le(slot + OFF_DIRTY, 8);
         memcpy(rec->writer.boot, slot + OFF_BOOT, BITS_BOOT_ID_LEN);
         memcpy(rec->writer.host, slot + OFF_HOST, BITS_HOST_LEN);
@@ -164,7 +174,7 @@ int bits_progress_decode(bits_progress_t *rec, const unsigned char *slot)
 
 void bits_progress_pick(bits_progress_pick_t *pick, const unsigned char *buf,
                         apr_size_t len, const char *id, apr_off_t min,
-                        apr_off_t max)
+                        apr_off_t total)
 {
     int i;
 
@@ -179,7 +189,9 @@ void bits_progress_pick(bits_progress_pick_t *pick, const unsigned char *buf,
         if (!pick->any_valid || bits_progress_newer(rec.gen, pick->newest_gen))
             pick->newest_gen = rec.gen;
         pick->any_valid = 1;
-        if (strcmp(rec.id, id) != 0 || rec.received < min || rec.received > max)
+        if (strcmp(rec.id, id) != 0 || rec.received < min
+            || (total >= 0 && rec.total >= 0 && rec.total != total)
+            || rec.received > (total >= 0 ? total : rec.total >= 0 ? rec.total : min))
             continue;
         if (pick->slot < 0 || bits_progress_newer(rec.gen, pick->rec.gen)) {
             pick->slot = i;

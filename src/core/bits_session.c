@@ -323,6 +323,13 @@ apr_status_t bits_session_create_dir(const char *root, const char *id,
                                                    : BITS_CREATE_GROUP_READ, p);
     if (rv == APR_SUCCESS)
         rv = apr_file_close(f);
+    /* Empty until the first fragment: its name becomes durable with the
+     * first record's directory sync, so no fragment has to sync it. */
+    if (rv == APR_SUCCESS
+        && (rv = bits_open_nofollow(&f, bits_session_file(root, id, BITS_PROGRESS_FILE,
+                                                          p), BITS_CREATE_PRIVATE, p))
+           == APR_SUCCESS)
+        rv = apr_file_close(f);
     return rv;
 }
 
@@ -346,33 +353,41 @@ static void note_stored(bits_session_t *s)
 
 /* Reads up to the two slots of the progress file, without following a
  * symlink; 0 bytes if there is none (a session from before the progress
- * file, or one that has had no fragment since its record was saved). */
-static apr_size_t read_progress(const char *path, unsigned char *buf)
+ * file, or one that has had no fragment since its record was saved).
+ * With `keep`, a regular file is opened for writing too and left open in
+ * s->progress_file. */
+static apr_size_t read_progress(bits_session_t *s, const char *path, int keep,
+                                unsigned char *buf, apr_pool_t *p)
 {
-    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    int fd = open(path, (keep ? O_RDWR : O_RDONLY) | O_NOFOLLOW | O_CLOEXEC);
     ssize_t n;
+    struct stat st;
 
     if (fd < 0)
         return 0;
     n = pread(fd, buf, BITS_PROGRESS_SIZE, 0);
-    close(fd);
+    if (keep && fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+        bits_file_adopt(&s->progress_file, fd, p);
+    else
+        close(fd);
     return n > 0 ? (apr_size_t)n : 0;
 }
 
 /* Applies the progress record that counts, and notes where the next one
  * goes.  A slot never names fewer bytes than the state file (that would
  * be an older record) nor more than the total. */
-static void merge_progress(bits_session_t *s, const char *root, apr_pool_t *p)
+static void merge_progress(bits_session_t *s, const char *root, int keep, apr_pool_t *p)
 {
     unsigned char buf[BITS_PROGRESS_SIZE];
-    apr_size_t len = read_progress(bits_session_file(root, s->id, BITS_PROGRESS_FILE,
-                                                     p), buf);
+    apr_size_t len = read_progress(s, bits_session_file(root, s->id, BITS_PROGRESS_FILE,
+                                                        p), keep, buf, p);
     bits_progress_pick_t pick;
 
-    bits_progress_pick(&pick, buf, len, s->id, s->received,
-                       s->total >= 0 ? s->total : s->received);
+    bits_progress_pick(&pick, buf, len, s->id, s->received, s->total);
     if (pick.slot >= 0) {
         s->received = pick.rec.received;
+        if (s->total < 0)
+            s->total = s->stored_total = pick.rec.total;
         if (pick.rec.last_activity > s->last_activity)
             s->last_activity = pick.rec.last_activity;
         /* The state file's N is durable too (its record is older). */
@@ -412,8 +427,8 @@ static apr_status_t read_record(const char *path, char *buf, apr_size_t *len,
     return rv == APR_EOF ? APR_SUCCESS : rv;
 }
 
-apr_status_t bits_session_load(bits_session_t *s, const char *root,
-                               const char *id, apr_pool_t *p)
+static apr_status_t load(bits_session_t *s, const char *root, const char *id,
+                         int keep, apr_pool_t *p)
 {
     const char *path = bits_session_file(root, id, BITS_STATE_FILE, p);
     char *buf = apr_palloc(p, STATE_MAX_SIZE);
@@ -433,9 +448,21 @@ apr_status_t bits_session_load(bits_session_t *s, const char *root,
         return APR_EINVAL;
     if (rv == APR_SUCCESS) {
         note_stored(s);
-        merge_progress(s, root, p);
+        merge_progress(s, root, keep, p);
     }
     return rv;
+}
+
+apr_status_t bits_session_load(bits_session_t *s, const char *root,
+                               const char *id, apr_pool_t *p)
+{
+    return load(s, root, id, 0, p);
+}
+
+apr_status_t bits_session_load_for_update(bits_session_t *s, const char *root,
+                                          const char *id, apr_pool_t *p)
+{
+    return load(s, root, id, 1, p);
 }
 
 apr_status_t bits_session_sync_data(bits_session_t *s, const char *root,
@@ -459,8 +486,7 @@ apr_status_t bits_session_sync_data(bits_session_t *s, const char *root,
     return rv;
 }
 
-apr_status_t bits_session_save(bits_session_t *s, const char *root,
-                               apr_pool_t *p)
+static apr_status_t save(bits_session_t *s, const char *root, int lazy, apr_pool_t *p)
 {
     const char *text;
     apr_status_t rv;
@@ -470,11 +496,17 @@ apr_status_t bits_session_save(bits_session_t *s, const char *root,
         && (rv = bits_session_sync_data(s, root, NULL, p)) != APR_SUCCESS)
         return rv;
     text = bits_session_serialize(s, p);
-    rv = bits_atomic_replace(bits_session_file(root, s->id, BITS_STATE_FILE, p),
-                             text, strlen(text), p);
+    rv = (lazy ? bits_atomic_replace_lazy : bits_atomic_replace)(
+             bits_session_file(root, s->id, BITS_STATE_FILE, p), text, strlen(text), p);
     if (rv == APR_SUCCESS)
         note_stored(s);
     return rv;
+}
+
+apr_status_t bits_session_save(bits_session_t *s, const char *root,
+                               apr_pool_t *p)
+{
+    return save(s, root, 0, p);
 }
 
 /* Writes one progress slot in place, and makes it durable if it claims
@@ -487,13 +519,17 @@ static apr_status_t write_progress(bits_session_t *s, const char *root, apr_pool
     bits_progress_t rec;
     apr_off_t size;
     apr_os_file_t fd;
-    apr_file_t *f;
-    apr_status_t rv = bits_open_nofollow_size(&f, path, BITS_CREATE_PRIVATE, &size, p);
-    int is_new, sync = s->durable >= s->received;
+    apr_file_t *f = s->progress_file;
+    apr_status_t rv = f ? APR_SUCCESS : bits_open_nofollow_size(&f, path, 0, &size, p);
+    int is_new = APR_STATUS_IS_ENOENT(rv), sync = s->durable >= s->received;
 
+    /* Made with the session (its name synced with the first record); only
+     * a session from before that, or one fallen back, is without it. */
+    if (is_new)
+        rv = bits_open_nofollow_size(&f, path, BITS_CREATE_PRIVATE, &size, p);
     if (rv != APR_SUCCESS)
         return rv;
-    is_new = size == 0;
+    s->progress_file = NULL;      /* closed below, whoever opened it */
     memset(&rec, 0, sizeof rec);
     apr_cpystrn(rec.id, s->id, sizeof rec.id);
     rec.gen = s->progress_gen;
@@ -502,6 +538,7 @@ static apr_status_t write_progress(bits_session_t *s, const char *root, apr_pool
     rec.durable = sync ? s->received : s->durable;
     rec.dirty_since = sync ? 0 : s->dirty_since;
     rec.writer = s->writer;
+    rec.total = s->total;
     bits_progress_encode(&rec, slot);
     apr_os_file_get(&fd, f);
     errno = 0;
@@ -517,6 +554,7 @@ static apr_status_t write_progress(bits_session_t *s, const char *root, apr_pool
         /* This slot counts now: the next record goes into the other. */
         s->progress_slot = s->progress_slot ? 0 : 1;
         s->progress_gen++;
+        s->stored_total = s->total;
     }
     return rv;
 }
@@ -524,8 +562,10 @@ static apr_status_t write_progress(bits_session_t *s, const char *root, apr_pool
 apr_status_t bits_session_save_progress(bits_session_t *s, const char *root,
                                         apr_pool_t *p)
 {
+    /* The slot carries the total, so the first fragment's is one too;
+     * a total on record, in either file, never changes in place. */
     if (s->state != BITS_STATE_RECEIVING || s->stored_state != BITS_STATE_RECEIVING
-        || s->total < 0 || s->total != s->stored_total)
+        || s->total < 0 || (s->stored_total >= 0 && s->total != s->stored_total))
         return bits_session_save(s, root, p);
     return write_progress(s, root, p);
 }
@@ -546,11 +586,18 @@ apr_status_t bits_session_fall_back(bits_session_t *s, const char *root, apr_off
     s->dirty_since = 0;
     /* The record first: a crash before the cut leaves bytes past N, which
      * the next fragment overwrites and publishing cuts off. */
-    if (n >= s->stored_received)
+    if (n >= s->stored_received) {
         rv = bits_session_save_progress(s, root, p);
-    else if ((rv = remove_if_present(bits_session_file(root, s->id, BITS_PROGRESS_FILE,
-                                                       p), p)) == APR_SUCCESS)
-        rv = bits_session_save(s, root, p);   /* no slot may name more */
+    }
+    else {
+        if (s->progress_file) {       /* about to go: its next record would be lost */
+            apr_file_close(s->progress_file);
+            s->progress_file = NULL;
+        }
+        rv = remove_if_present(bits_session_file(root, s->id, BITS_PROGRESS_FILE, p), p);
+        if (rv == APR_SUCCESS)
+            rv = bits_session_save(s, root, p);   /* no slot may name more */
+    }
     if (rv == APR_SUCCESS)
         rv = bits_truncate(bits_session_file(root, s->id, BITS_REQUEST_FILE, p), n, p);
     return rv;
@@ -562,10 +609,15 @@ apr_status_t bits_session_tombstone(bits_session_t *s, const char *root,
     const char *reply_dir = bits_reply_dir(root, s->id, p);
     apr_status_t rv;
 
+    /* Closing a finished session loses nothing if a crash undoes it: the
+     * upload is delivered and its answer recorded, and DONE answers a
+     * resent Close as CLOSED does.  Its rename need not be synced. */
+    int lazy = s->state == BITS_STATE_DONE && terminal == BITS_STATE_CLOSED;
+
     /* The record first: a crash after it leaves only garbage to sweep,
      * never a live session without its data. */
     s->state = terminal;
-    if ((rv = bits_session_save(s, root, p)) != APR_SUCCESS)
+    if ((rv = save(s, root, lazy, p)) != APR_SUCCESS)
         return rv;
     rv = remove_if_present(bits_session_file(root, s->id, BITS_REQUEST_FILE, p), p);
     if (rv == APR_SUCCESS)

@@ -199,6 +199,10 @@ static void check_progress(verify_t *v, const bits_session_t *s, apr_pool_t *p)
         else if (strcmp(rec.id, s->id) != 0)
             problem(v, BITS_PROBLEM_PROGRESS, s->id, path,
                     apr_psprintf(p, "slot %d belongs to session %s", i, rec.id));
+        else if (s->total >= 0 && rec.total >= 0 && rec.total != s->total)
+            problem(v, BITS_PROBLEM_PROGRESS, s->id, path,
+                    apr_psprintf(p, "slot %d is of an upload of %" APR_OFF_T_FMT " bytes, "
+                                 "not %" APR_OFF_T_FMT, i, rec.total, s->total));
         else if (s->total >= 0 && rec.received > s->total)
             problem(v, BITS_PROBLEM_PROGRESS, s->id, path,
                     apr_psprintf(p, "slot %d names %" APR_OFF_T_FMT " bytes, more than "

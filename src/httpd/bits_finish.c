@@ -68,8 +68,13 @@ static bits_ack_t complete_by_publishing(bits_req_t *rq)
 
     s->copy_to_dest = 1;
     ack = publish(rq);
-    if (ack.status != HTTP_OK)
-        return ack;        /* stays COMPLETING: a resent final packet retries */
+    if (ack.status != HTTP_OK) {
+        bits_ack_t unsaved;
+
+        /* Recorded as COMPLETING: a resent final packet or Close retries. */
+        bits_save(rq, &unsaved);
+        return ack;
+    }
     s->state = BITS_STATE_DONE;
     s->final_ack = BITS_ACK_OK;
     if (!bits_save(rq, &ack))

@@ -283,7 +283,7 @@ static int open_session(bits_req_t *rq, bits_ack_t *ack)
         return 0;
     }
     if (rv == APR_SUCCESS)
-        rv = bits_session_load(s, rq->store, id, r->pool);
+        rv = bits_session_load_for_update(s, rq->store, id, r->pool);
     if (rv != APR_SUCCESS) {
         *ack = bits_fail(rq, BITS_ACK_NOT_FOUND, rv, "no such session in %s", rq->store);
         return 0;

@@ -38,6 +38,22 @@ static void v1_slot(unsigned char *slot, const char *id, apr_uint32_t gen,
     put_le(slot + 72, bits_crc32c(slot, 72), 4);
 }
 
+/* A version 2 slot as 1.0.0 wrote it: no total, the CRC at 168. */
+static void v2_slot(unsigned char *slot, const bits_progress_t *r)
+{
+    memset(slot, 0, BITS_PROGRESS_SLOT);
+    memcpy(slot, "BITSPRG2", 8);
+    put_le(slot + 8, r->gen, 4);
+    put_le(slot + 16, (apr_uint64_t)r->received, 8);
+    put_le(slot + 24, (apr_uint64_t)r->last_activity, 8);
+    memcpy(slot + 32, r->id, strlen(r->id));
+    put_le(slot + 72, (apr_uint64_t)r->durable, 8);
+    put_le(slot + 80, (apr_uint64_t)r->dirty_since, 8);
+    memcpy(slot + 88, r->writer.boot, BITS_BOOT_ID_LEN);
+    memcpy(slot + 104, r->writer.host, strnlen(r->writer.host, BITS_HOST_LEN - 1));
+    put_le(slot + 168, bits_crc32c(slot, 168), 4);
+}
+
 static void node(bits_node_t *n, const char *boot, const char *host)
 {
     memset(n, 0, sizeof *n);
@@ -181,7 +197,40 @@ START_TEST(sync_batches)
 }
 END_TEST
 
-START_TEST(slot_v2_round_trip)
+START_TEST(slot_round_trip_with_writer)
+{
+    unsigned char slot[BITS_PROGRESS_SLOT];
+    bits_progress_t in, out;
+
+    memset(&in, 0, sizeof in);
+    apr_cpystrn(in.id, SID, sizeof in.id);
+    in.gen = 42;
+    in.received = APR_INT64_C(98765432101);
+    in.durable = APR_INT64_C(98765000000);
+    in.total = APR_INT64_C(98765432101);
+    in.last_activity = apr_time_from_sec(1700000000);
+    in.dirty_since = in.last_activity - 5;
+    node(&in.writer, BOOT_A, "a-rather-long-host-name.of.a.farm.node.example.org-but-cut-at-63-bytes-xx");
+    bits_progress_encode(&in, slot);
+    ck_assert_mem_eq(slot, "BITSPRG3", 8);
+    ck_assert_int_eq(bits_progress_decode(&out, slot), 1);
+    ck_assert_int_eq(out.version, 3);
+    ck_assert_str_eq(out.id, SID);
+    ck_assert_int_eq(out.received, in.received);
+    ck_assert_int_eq(out.durable, in.durable);
+    ck_assert_int_eq(out.total, in.total);
+    ck_assert_int_eq(out.dirty_since, in.dirty_since);
+    ck_assert_mem_eq(out.writer.boot, in.writer.boot, BITS_BOOT_ID_LEN);
+    ck_assert_int_eq(strlen(out.writer.host), BITS_HOST_LEN - 1);
+    ck_assert(!strncmp(out.writer.host, in.writer.host, BITS_HOST_LEN - 1));
+    /* a durable N beyond N is no record */
+    in.durable = in.received + 1;
+    bits_progress_encode(&in, slot);
+    ck_assert_int_eq(bits_progress_decode(&out, slot), 0);
+}
+END_TEST
+
+START_TEST(slot_v2_still_read)
 {
     unsigned char slot[BITS_PROGRESS_SLOT];
     bits_progress_t in, out;
@@ -194,28 +243,22 @@ START_TEST(slot_v2_round_trip)
     in.durable = APR_INT64_C(98765000000);
     in.last_activity = apr_time_from_sec(1700000000);
     in.dirty_since = in.last_activity - 5;
-    node(&in.writer, BOOT_A, "a-rather-long-host-name.of.a.farm.node.example.org-but-cut-at-63-bytes-xx");
-    bits_progress_encode(&in, slot);
-    ck_assert_mem_eq(slot, "BITSPRG2", 8);
+    node(&in.writer, BOOT_A, "node2.farm");
+    v2_slot(slot, &in);
     ck_assert_int_eq(bits_progress_decode(&out, slot), 1);
     ck_assert_int_eq(out.version, 2);
-    ck_assert_str_eq(out.id, SID);
     ck_assert_int_eq(out.received, in.received);
     ck_assert_int_eq(out.durable, in.durable);
+    ck_assert_int_eq(out.total, -1);            /* v2 carried none */
     ck_assert_int_eq(out.dirty_since, in.dirty_since);
     ck_assert_mem_eq(out.writer.boot, in.writer.boot, BITS_BOOT_ID_LEN);
-    ck_assert_int_eq(strlen(out.writer.host), BITS_HOST_LEN - 1);
-    ck_assert(!strncmp(out.writer.host, in.writer.host, BITS_HOST_LEN - 1));
+    ck_assert_str_eq(out.writer.host, "node2.farm");
     /* every byte of the version 2 record is covered by its checksum */
     for (i = 0; i < 172; i++) {
         slot[i] ^= 0x01;
         ck_assert_msg(!bits_progress_decode(&out, slot), "flip at %u passed", i);
         slot[i] ^= 0x01;
     }
-    /* a durable N beyond N is no record */
-    in.durable = in.received + 1;
-    bits_progress_encode(&in, slot);
-    ck_assert_int_eq(bits_progress_decode(&out, slot), 0);
 }
 END_TEST
 
@@ -237,7 +280,7 @@ START_TEST(slot_v1_still_read)
     ck_assert_int_eq(bits_progress_decode(&out, buf), 0);
     buf[20] ^= 1;
 
-    /* an upgraded module writes version 2 into the other slot, newer */
+    /* an upgraded module writes version 3 into the other slot, newer */
     v1_slot(buf + BITS_PROGRESS_SLOT, SID, 2, 200000, apr_time_from_sec(1700000000));
     bits_progress_pick(&pick, buf, sizeof buf, SID, 0, 300000);
     ck_assert_int_eq(pick.slot, 0);
@@ -247,10 +290,11 @@ START_TEST(slot_v1_still_read)
     v2.gen = bits_progress_next_gen(&pick);
     v2.received = 250000;
     v2.durable = 210000;
+    v2.total = 300000;
     bits_progress_encode(&v2, buf + BITS_PROGRESS_SLOT);
     bits_progress_pick(&pick, buf, sizeof buf, SID, 0, 300000);
     ck_assert_int_eq(pick.slot, 1);
-    ck_assert_int_eq(pick.rec.version, 2);
+    ck_assert_int_eq(pick.rec.version, 3);
     ck_assert_int_eq(pick.rec.durable, 210000);
     /* and if that write is torn, the version 1 slot still counts */
     buf[BITS_PROGRESS_SLOT + 100] ^= 0x20;
@@ -407,7 +451,7 @@ START_TEST(v1_store_upgraded)
     /* nothing unsynced: no node, rebooted or not, has anything to repair */
     ck_assert_int_eq(bits_held_check(&s, &me, 5000), BITS_HELD_ALL);
 
-    /* the next record is version 2, in the slot of the older v1 record */
+    /* the next record is version 3, in the slot of the older v1 record */
     data(7000);
     s.received = 7000;
     s.writer = me;
@@ -416,7 +460,7 @@ START_TEST(v1_store_upgraded)
     ck_assert_int_eq(read(fd, buf, sizeof buf), (ssize_t)sizeof buf);
     close(fd);
     ck_assert_mem_eq(buf, "BITSPRG1", 8);
-    ck_assert_mem_eq(buf + BITS_PROGRESS_SLOT, "BITSPRG2", 8);
+    ck_assert_mem_eq(buf + BITS_PROGRESS_SLOT, "BITSPRG3", 8);
     ck_assert_int_eq(bits_session_load(&out, store, SID, bits_test_pool), APR_SUCCESS);
     ck_assert_int_eq(out.received, 7000);
     ck_assert_int_eq(out.durable, 5000);
@@ -432,7 +476,8 @@ TCase *bits_durable_tcase(void)
     tcase_add_test(tc, node_read);
     tcase_add_test(tc, fallback_decision);
     tcase_add_test(tc, sync_batches);
-    tcase_add_test(tc, slot_v2_round_trip);
+    tcase_add_test(tc, slot_round_trip_with_writer);
+    tcase_add_test(tc, slot_v2_still_read);
     tcase_add_test(tc, slot_v1_still_read);
     return tc;
 }

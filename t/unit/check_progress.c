@@ -22,6 +22,7 @@ static void make_rec(bits_progress_t *r, const char *id, apr_uint32_t gen,
     r->gen = gen;
     r->received = received;
     r->last_activity = apr_time_from_sec(1700000000) + gen;
+    r->total = -1;
 }
 
 /* Two slots as a file holds them. */
@@ -46,14 +47,18 @@ START_TEST(slot_round_trip)
     unsigned i;
 
     make_rec(&in, SID, 0xDEADBEEFu, APR_INT64_C(98765432101));
+    in.total = APR_INT64_C(98765432109);
     bits_progress_encode(&in, slot);
+    ck_assert_mem_eq(slot, "BITSPRG3", 8);
     ck_assert_int_eq(bits_progress_decode(&out, slot), 1);
+    ck_assert_int_eq(out.version, 3);
     ck_assert_str_eq(out.id, SID);
     ck_assert_uint_eq(out.gen, in.gen);
     ck_assert_int_eq(out.received, in.received);
     ck_assert_int_eq(out.last_activity, in.last_activity);
+    ck_assert_int_eq(out.total, in.total);
     /* every byte of the record is covered: any flip is noticed */
-    for (i = 0; i < 76; i++) {
+    for (i = 0; i < 180; i++) {
         slot[i] ^= 0x01;
         ck_assert_msg(!bits_progress_decode(&out, slot), "flip at %u passed", i);
         slot[i] ^= 0x01;
@@ -145,6 +150,46 @@ START_TEST(foreign_or_impossible_slots_ignored)
     bits_progress_pick(&pick, buf, sizeof buf, SID, 500, 1000);
     ck_assert_int_eq(pick.slot, -1);
     ck_assert_int_eq(bits_progress_next_slot(&pick), 0);
+}
+END_TEST
+
+START_TEST(slot_carries_the_total)
+{
+    unsigned char buf[BITS_PROGRESS_SIZE];
+    bits_progress_t a, b;
+    bits_progress_pick_t pick;
+
+    /* the state knows no total yet: the slot's own bounds it */
+    make_rec(&a, SID, 1, 0);
+    make_rec(&b, SID, 2, 4096);
+    b.total = 8192;
+    two_slots(buf, &a, &b);
+    bits_progress_pick(&pick, buf, sizeof buf, SID, 0, -1);
+    ck_assert_int_eq(pick.slot, 1);
+    ck_assert_int_eq(pick.rec.total, 8192);
+    ck_assert_int_eq(pick.rec.received, 4096);
+
+    /* a slot without a total may not go past the state's N */
+    a.received = 100;
+    two_slots(buf, &a, &b);
+    b.total = -1;
+    bits_progress_encode(&b, buf + BITS_PROGRESS_SLOT);
+    bits_progress_pick(&pick, buf, sizeof buf, SID, 0, -1);
+    ck_assert_int_eq(pick.slot, -1);
+
+    /* a total other than the state's: not this upload's record */
+    b.total = 9000;
+    bits_progress_encode(&b, buf + BITS_PROGRESS_SLOT);
+    bits_progress_pick(&pick, buf, sizeof buf, SID, 0, 8192);
+    ck_assert_int_eq(pick.slot, 0);             /* the older record stands */
+    ck_assert_int_eq(pick.rec.received, 100);
+    bits_progress_pick(&pick, buf, sizeof buf, SID, 0, 9000);
+    ck_assert_int_eq(pick.slot, 1);
+
+    /* a slot claiming more than its own total is malformed */
+    b.received = 9001;
+    bits_progress_encode(&b, buf);
+    ck_assert_int_eq(bits_progress_decode(&a, buf), 0);
 }
 END_TEST
 
@@ -254,8 +299,14 @@ START_TEST(without_progress_file_the_state_counts)
     bits_session_t s;
 
     saved_session(&s);
-    ck_assert(!bits_test_exists(progress_path()));      /* a store of before */
+    /* made empty with the session */
+    ck_assert(bits_test_exists(progress_path()));
     ck_assert_int_eq(loaded_received(), 100);
+    unlink(progress_path());                            /* a store of before */
+    ck_assert_int_eq(loaded_received(), 100);
+    s.received = 200;
+    ck_assert_int_eq(bits_session_save_progress(&s, store, bits_test_pool), APR_SUCCESS);
+    ck_assert_int_eq(loaded_received(), 200);           /* made again */
     bits_test_write_file(progress_path(), "garbage", bits_test_pool);
     ck_assert_int_eq(loaded_received(), 100);
 }
@@ -265,19 +316,36 @@ START_TEST(state_changes_replace_the_record)
 {
     bits_session_t s, out;
 
+    const char *state = bits_session_file(store, SID, BITS_STATE_FILE, bits_test_pool);
+    struct stat st0, st1;
+
     saved_session(&s);
-    /* the first fragment sets the total: only a full record holds it */
+    /* the first fragment sets the total: the slot carries it, the state
+     * file is not replaced */
     s.total = -1;
     s.received = 0;
     ck_assert_int_eq(bits_session_save(&s, store, bits_test_pool), APR_SUCCESS);
+    ck_assert_int_eq(stat(state, &st0), 0);
     ck_assert_int_eq(bits_session_load(&s, store, SID, bits_test_pool), APR_SUCCESS);
     s.total = 10000;
     s.received = 2000;
     ck_assert_int_eq(bits_session_save_progress(&s, store, bits_test_pool), APR_SUCCESS);
-    ck_assert(!bits_test_exists(progress_path()));
+    ck_assert_int_eq(stat(state, &st1), 0);
+    ck_assert_uint_eq(st0.st_ino, st1.st_ino);
+    ck_assert_int_eq(bits_session_load(&out, store, SID, bits_test_pool), APR_SUCCESS);
+    ck_assert_int_eq(out.total, 10000);
+    ck_assert_int_eq(out.received, 2000);
     s.received = 3000;
     ck_assert_int_eq(bits_session_save_progress(&s, store, bits_test_pool), APR_SUCCESS);
-    ck_assert(bits_test_exists(progress_path()));
+    ck_assert_int_eq(loaded_received(), 3000);
+    /* a total other than the recorded one needs the full record */
+    ck_assert_int_eq(bits_session_load(&s, store, SID, bits_test_pool), APR_SUCCESS);
+    s.total = 20000;
+    ck_assert_int_eq(bits_session_save_progress(&s, store, bits_test_pool), APR_SUCCESS);
+    ck_assert_int_eq(stat(state, &st1), 0);
+    ck_assert_uint_ne(st0.st_ino, st1.st_ino);
+    s.total = 10000;
+    ck_assert_int_eq(bits_session_save(&s, store, bits_test_pool), APR_SUCCESS);
 
     /* completion replaces the record; the stale slot is older than it */
     s.received = 10000;
@@ -294,6 +362,37 @@ START_TEST(state_changes_replace_the_record)
 }
 END_TEST
 
+START_TEST(load_for_update_keeps_the_progress_file)
+{
+    bits_session_t s;
+
+    saved_session(&s);
+    ck_assert_int_eq(bits_session_load(&s, store, SID, bits_test_pool), APR_SUCCESS);
+    ck_assert_ptr_null(s.progress_file);          /* readers keep nothing open */
+    ck_assert_int_eq(bits_session_load_for_update(&s, store, SID, bits_test_pool),
+                     APR_SUCCESS);
+    ck_assert_ptr_nonnull(s.progress_file);
+    s.received = 400;
+    ck_assert_int_eq(bits_session_save_progress(&s, store, bits_test_pool), APR_SUCCESS);
+    ck_assert_ptr_null(s.progress_file);          /* used once, and closed */
+    ck_assert_int_eq(loaded_received(), 400);
+    s.received = 500;                             /* a second record opens it again */
+    ck_assert_int_eq(bits_session_save_progress(&s, store, bits_test_pool), APR_SUCCESS);
+    ck_assert_int_eq(loaded_received(), 500);
+
+    /* falling back below the state's N removes the file: the kept one must
+     * not take the next record with it */
+    ck_assert_int_eq(bits_session_load_for_update(&s, store, SID, bits_test_pool),
+                     APR_SUCCESS);
+    ck_assert_int_eq(bits_session_fall_back(&s, store, 50, bits_test_pool), APR_SUCCESS);
+    ck_assert_int_eq(loaded_received(), 50);
+    s.received = 70;
+    ck_assert_int_eq(bits_session_save_progress(&s, store, bits_test_pool), APR_SUCCESS);
+    ck_assert(bits_test_exists(progress_path()));
+    ck_assert_int_eq(loaded_received(), 70);
+}
+END_TEST
+
 START_TEST(progress_refuses_planted_symlink)
 {
     bits_session_t s;
@@ -301,6 +400,7 @@ START_TEST(progress_refuses_planted_symlink)
 
     saved_session(&s);
     bits_test_write_file(victim, "precious", bits_test_pool);
+    unlink(progress_path());
     bits_test_symlink(victim, progress_path());
     ck_assert_int_eq(loaded_received(), 100);
     ck_assert_int_eq(bits_session_load(&s, store, SID, bits_test_pool), APR_SUCCESS);
@@ -320,6 +420,7 @@ TCase *bits_progress_tcase(void)
     tcase_add_test(tc, torn_slot_the_other_wins);
     tcase_add_test(tc, generation_wraps);
     tcase_add_test(tc, foreign_or_impossible_slots_ignored);
+    tcase_add_test(tc, slot_carries_the_total);
     return tc;
 }
 
@@ -332,6 +433,7 @@ TCase *bits_progress_store_tcase(void)
     tcase_add_test(tc, torn_progress_falls_back);
     tcase_add_test(tc, without_progress_file_the_state_counts);
     tcase_add_test(tc, state_changes_replace_the_record);
+    tcase_add_test(tc, load_for_update_keeps_the_progress_file);
     tcase_add_test(tc, progress_refuses_planted_symlink);
     return tc;
 }

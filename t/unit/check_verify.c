@@ -116,6 +116,7 @@ START_TEST(damaged_and_foreign_progress_slots_are_reported)
     apr_cpystrn(rec.id, id, sizeof rec.id);
     rec.gen = 1;
     rec.received = 40;
+    rec.total = -1;
     bits_progress_encode(&rec, buf);
     /* Slot 1: another session's record. */
     apr_cpystrn(rec.id, "{3F2504E0-4F89-41D3-9A0C-0305E82C3301}", sizeof rec.id);

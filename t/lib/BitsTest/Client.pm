@@ -118,8 +118,8 @@ sub crc32c {
 
 # The valid slots of a session's progress file (include/core/bits_progress.h):
 # list of { version, slot, gen, received, last_activity, id, durable,
-# dirty_since, boot (uuid text), host }.  Version 1 slots (before group
-# commit) read as durable = received.
+# dirty_since, boot (uuid text), host, total }.  Version 1 slots (before
+# group commit) read as durable = received; versions 1 and 2 as total -1.
 sub read_progress {
     my ($root, $sid) = @_;
     open my $fh, '<:raw', session_dir($root, $sid) . '/progress' or return ();
@@ -127,22 +127,25 @@ sub read_progress {
     my $buf = <$fh> // '';
     my @slots;
     for my $i (0, 1) {
+        next unless length $buf >= 512 * $i + 172;
         my $slot = substr $buf, 512 * $i, 512;
-        next unless length $slot >= 172;
         my ($magic, $gen, undef, $recv, $act, $id) = unpack 'a8 V V q< q< Z40', $slot;
         my %s = (slot => $i, gen => $gen, received => $recv, last_activity => $act, id => $id);
         if ($magic eq 'BITSPRG1') {
             next unless unpack('V', substr $slot, 72, 4) == crc32c(substr $slot, 0, 72);
             %s = (%s, version => 1, durable => $recv, dirty_since => 0, boot => '', host => '');
         }
-        elsif ($magic eq 'BITSPRG2') {
-            next unless unpack('V', substr $slot, 168, 4) == crc32c(substr $slot, 0, 168);
-            my ($dur, $dirty, $boot, $host) = unpack 'q< q< a16 Z64', substr $slot, 72, 96;
-            %s = (%s, version => 2, durable => $dur, dirty_since => $dirty,
-                  boot => boot_id_text($boot), host => $host);
-            next unless $dur <= $recv;
+        elsif ($magic eq 'BITSPRG2' || $magic eq 'BITSPRG3') {
+            my $v = substr $magic, 7;
+            my $crc_at = $v == 3 ? 176 : 168;
+            next unless unpack('V', substr $slot, $crc_at, 4) == crc32c(substr $slot, 0, $crc_at);
+            my ($dur, $dirty, $boot, $host, $total) = unpack 'q< q< a16 Z64 q<', substr $slot, 72, 104;
+            %s = (%s, version => $v, durable => $dur, dirty_since => $dirty,
+                  boot => boot_id_text($boot), host => $host, total => $v == 3 ? $total : -1);
+            next unless $dur <= $recv && ($s{total} < 0 || $recv <= $s{total});
         }
         else { next }
+        $s{total} //= -1;
         push @slots, \%s if $recv >= 0;
     }
     return @slots;
@@ -162,27 +165,32 @@ sub rewrite_progress_slot {
     local $/;
     my $buf = <$fh>;
     my $slot = substr $buf, 512 * $i, 512;
-    die "slot $i of $f is not version 2" unless substr($slot, 0, 8) eq 'BITSPRG2';
+    my $magic = substr $slot, 0, 8;
+    die "slot $i of $f is not version 2 or 3" unless $magic =~ /^BITSPRG[23]$/;
+    my $crc_at = $magic eq 'BITSPRG3' ? 176 : 168;
     substr($slot, 16, 8) = pack 'q<', $set{received} if defined $set{received};
     substr($slot, 72, 8) = pack 'q<', $set{durable} if defined $set{durable};
     substr($slot, 88, 16) = boot_id_bytes($set{boot}) if defined $set{boot};
     substr($slot, 104, 64) = pack 'a64', $set{host} if defined $set{host};
-    substr($slot, 168, 4) = pack 'V', crc32c(substr $slot, 0, 168);
+    substr($slot, $crc_at, 4) = pack 'V', crc32c(substr $slot, 0, $crc_at);
     seek $fh, 512 * $i, 0;
     print $fh $slot;
     close $fh or die "$f: $!";
 }
 
-# Newest valid slot of this session with state received <= N <= total;
-# sets received, durable, last_activity and _progress (that slot).
+# Newest valid slot of this session with state received <= N <= total (the
+# state's total, or else the slot's own); sets received, durable,
+# last_activity, total (when the state has none) and _progress (that slot).
 sub merge_progress {
     my ($h, $root, $sid) = @_;
     return unless defined $h->{received} && defined $h->{id};
-    my $max = defined $h->{total} && $h->{total} >= 0 ? $h->{total} : $h->{received};
+    my $total = defined $h->{total} && $h->{total} >= 0 ? $h->{total} : -1;
     my $best;
     for my $s (read_progress($root, $sid)) {
+        my $max = $total >= 0 ? $total : $s->{total} >= 0 ? $s->{total} : $h->{received};
         next unless $s->{id} eq $h->{id} && $s->{received} >= $h->{received}
-                    && $s->{received} <= $max;
+                    && $s->{received} <= $max
+                    && ($total < 0 || $s->{total} < 0 || $s->{total} == $total);
         $best = $s if !$best || ((($s->{gen} - $best->{gen}) & 0xFFFFFFFF) < 0x80000000
                                  && $s->{gen} != $best->{gen});
     }
@@ -190,6 +198,7 @@ sub merge_progress {
     return unless $best;
     $h->{_progress} = $best;
     $h->{received} = $best->{received};
+    $h->{total} = $best->{total} if $total < 0 && $best->{total} >= 0;
     $h->{durable} = $best->{durable} if $best->{durable} > $h->{durable};
     $h->{last_activity} = $best->{last_activity}
         if !defined $h->{last_activity} || $best->{last_activity} > $h->{last_activity};

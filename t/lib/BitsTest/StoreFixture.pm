@@ -11,6 +11,8 @@ use Exporter 'import';
 use Digest::SHA ();
 use File::Path ();
 use Time::HiRes ();
+use Sys::Hostname ();
+use BitsTest::Client ();
 
 our @EXPORT_OK = qw(fixture_bytes fixture_ids install_store);
 
@@ -32,8 +34,10 @@ sub fixture_ids {
 
 # Copies the fixture store $src to $dst and rewrites every session record:
 # destinations under $dir_now (was the FIXTURE's dir), URLs under $url_now,
-# created/last_activity now (a fixture must not expire).  Owned by the
-# server user when the suite runs as root.
+# created/last_activity now (a fixture must not expire), and the writer of
+# every progress slot that names one (version 2 on) this machine's kernel
+# and host: an upgrade with a graceful restart, no reboot in between.
+# Owned by the server user when the suite runs as root.
 sub install_store {
     my ($src, $dst, $dir_now, $url_now) = @_;
     my $ids = fixture_ids($src);
@@ -51,6 +55,16 @@ sub install_store {
         open my $out, '>', $state or die "$state: $!";
         print $out $text;
         close $out or die "$state: $!";
+    }
+    my $boot = do { open my $b, '<', '/proc/sys/kernel/random/boot_id' or die $!; <$b> };
+    chomp $boot;
+    my $host = substr Sys::Hostname::hostname(), 0, 63;
+    for my $progress (glob "$dst/Requests/*/progress") {
+        my ($sid) = $progress =~ m{/Requests/([^/]+)/progress$};
+        for my $slot (grep { $_->{version} >= 2 } BitsTest::Client::read_progress($dst, $sid)) {
+            BitsTest::Client::rewrite_progress_slot($dst, $sid, $slot->{slot}, boot => $boot,
+                                                    host => $host);
+        }
     }
     system('chown', '-R', 'nobody:nogroup', $dst) if $> == 0;
     return $ids;
