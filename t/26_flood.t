@@ -105,9 +105,12 @@ ack_is($c, 200, undef, 'a Create-Session after the close succeeds');
 push @anon1, sid_of($c);
 
 # --- an entry whose session is gone does not hold a slot -----------------------
+# (once it is older than a Create-Session that is still writing its record)
 {
     my $victim = $anon1[2];
     system('rm', '-rf', session_dir($root, $victim));
+    my $old = time - 120;
+    utime $old, $old, "$root/Index/anon-127.0.0.1/$victim" or die "utime: $!";
     ok(grep({ $_ eq $victim } index_entries('anon-127.0.0.1')), 'an entry without a session (drift)');
     $c = create_session("/$S/a10.bin");
     ack_is($c, 200, undef, 'at the limit, the entries are checked: the stale one is dropped');

@@ -43,8 +43,11 @@ int bits_index_count(const char *store, const char *key, int stop_at,
 
 /* Like bits_index_count, but each entry's record is read: entries whose
  * session is gone or ended are dropped, and sessions idle for longer than
- * timeout (> 0) are not counted.  Call it under the owner's lock (then no
- * session of the owner is half-created). */
+ * timeout (> 0) are not counted.  An entry without any record yet counts
+ * while it is younger than BITS_INDEX_CREATING: Create-Session adds the
+ * entry under the owner's lock and writes the record after releasing it. */
+#define BITS_INDEX_CREATING apr_time_from_sec(60)
+
 int bits_index_count_live(const char *store, const char *key, int stop_at,
                           apr_interval_time_t timeout, apr_time_t now,
                           apr_pool_t *p);

@@ -188,6 +188,17 @@ static int entry_is_current(const char *store, const char *key, const char *id,
            && !strcmp(s->owner_key, key);
 }
 
+/* A young entry whose session has no record yet: a Create-Session
+ * between its entry and its record (a crash leaves it to age out). */
+static int being_created(counter_t *c, const char *key, const char *id)
+{
+    apr_finfo_t fi;
+
+    return apr_stat(&fi, entry_path(c->store, key, id, c->iter),
+                    APR_FINFO_MTIME | APR_FINFO_LINK, c->iter) == APR_SUCCESS
+           && c->now - fi.mtime < BITS_INDEX_CREATING;
+}
+
 static int count_live_entry(void *baton, const char *key, const char *id)
 {
     counter_t *c = baton;
@@ -198,6 +209,9 @@ static int count_live_entry(void *baton, const char *key, const char *id)
     if (entry_is_current(c->store, key, id, &s, &rv, c->iter)) {
         if (!bits_session_expired(&s, c->timeout, c->now))
             c->n++;
+    }
+    else if (APR_STATUS_IS_ENOENT(rv) && being_created(c, key, id)) {
+        c->n++;
     }
     else if (rv == APR_SUCCESS || APR_STATUS_IS_ENOENT(rv) || rv == APR_EINVAL) {
         bits_index_remove(c->store, key, id, c->iter);

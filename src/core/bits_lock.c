@@ -11,7 +11,19 @@
 #include "bits_lock.h"
 #include "bits_fileio.h"
 
-#define BITS_LOCK_POLL apr_time_from_msec(20)
+/* A busy lock is polled, first every millisecond and then less often:
+ * most holds last a few disk flushes, and a fixed 20 ms made every
+ * contended Create-Session (the owner's index lock) wait that long. */
+#define BITS_LOCK_POLL_FIRST apr_time_from_msec(1)
+#define BITS_LOCK_POLL_MAX   apr_time_from_msec(20)
+
+/* Sleeps *wait, and doubles it for the next time, up to the maximum. */
+static void poll_wait(apr_interval_time_t *wait)
+{
+    apr_sleep(*wait);
+    if ((*wait *= 2) > BITS_LOCK_POLL_MAX)
+        *wait = BITS_LOCK_POLL_MAX;
+}
 
 struct bits_claims_t {
     apr_thread_mutex_t *mutex;   /* guards slot[] only, held for microseconds */
@@ -79,6 +91,7 @@ static apr_status_t acquire(bits_lock_t **out, bits_claims_t *claims,
                             apr_pool_t *p)
 {
     apr_time_t deadline = apr_time_now() + max_wait;
+    apr_interval_time_t wait = BITS_LOCK_POLL_FIRST;
     bits_lock_t *lk = apr_pcalloc(p, sizeof *lk);
     apr_status_t rv;
 
@@ -87,7 +100,7 @@ static apr_status_t acquire(bits_lock_t **out, bits_claims_t *claims,
     while ((rv = claim(claims, id, &lk->slot)) == APR_EAGAIN) {
         if (apr_time_now() >= deadline)
             return APR_TIMEUP;
-        apr_sleep(BITS_LOCK_POLL);
+        poll_wait(&wait);
     }
     if (rv != APR_SUCCESS)
         return rv;
@@ -107,7 +120,7 @@ static apr_status_t acquire(bits_lock_t **out, bits_claims_t *claims,
             rv = APR_TIMEUP;
             break;
         }
-        apr_sleep(BITS_LOCK_POLL);
+        poll_wait(&wait);
     }
     if (rv != APR_SUCCESS) {
         apr_pool_cleanup_run(p, lk, release_cleanup);

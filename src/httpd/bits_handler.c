@@ -92,14 +92,8 @@ static bits_ack_t destination_error(bits_req_t *rq, bits_path_status_t st)
                      ap_escape_logitem(rq->r->pool, rq->r->uri));
 }
 
-/* BITSNumberOfSessionsLimit at Create-Session (§13, §17.26): counted per
- * owner key from the session index, under the owner's lock so that racing
- * Create-Sessions cannot both slip under the limit.  Over it, the client is
- * told to retry later (503, context 0x5): a 4xx would fail its job.  The
- * index entry is made here, before the session, and the lock is held until
- * the session exists. */
-static int reserve_session_slot(bits_req_t *rq, bits_lock_t **owner_lock,
-                                bits_ack_t *ack)
+static int reserve_under_lock(bits_req_t *rq, bits_lock_t **owner_lock,
+                              bits_ack_t *ack)
 {
     request_rec *r = rq->r;
     const char *key = rq->sess.owner_key;
@@ -107,6 +101,7 @@ static int reserve_session_slot(bits_req_t *rq, bits_lock_t **owner_lock,
     int owners = bits_conf_owners_limit(rq->conf);
     apr_status_t rv;
 
+    *owner_lock = NULL;
     /* Only a newcomer can raise the number of owners (a soft ceiling:
      * racing newcomers may pass it by a few). */
     if (owners > 0 && !bits_index_has_owner(rq->store, key, r->pool)
@@ -118,6 +113,8 @@ static int reserve_session_slot(bits_req_t *rq, bits_lock_t **owner_lock,
     }
     rv = bits_index_lock(owner_lock, bits_child_claims, rq->store, key,
                          bits_conf_lock_timeout(rq->conf), r->pool);
+    if (rv != APR_SUCCESS)
+        *owner_lock = NULL;
     if (rv == APR_TIMEUP || rv == APR_EAGAIN) {
         *ack = bits_fail(rq, ACK_BUSY, rv, "the sessions of '%s' are busy", key);
         return 0;
@@ -132,18 +129,33 @@ static int reserve_session_slot(bits_req_t *rq, bits_lock_t **owner_lock,
         && bits_index_count_live(rq->store, key, limit,
                                  bits_conf_session_timeout(rq->conf), apr_time_now(),
                                  r->pool) >= limit) {
-        bits_lock_release(*owner_lock);
         *ack = bits_fail(rq, ACK_BUSY, 0, "'%s' already holds %d sessions in %s "
                          "(BITSNumberOfSessionsLimit %d)", key, limit, rq->store, limit);
         return 0;
     }
     if ((rv = bits_index_add(rq->store, key, rq->sess.id, r->pool)) != APR_SUCCESS) {
-        bits_lock_release(*owner_lock);
         *ack = bits_fail(rq, bits_ack_for_io_error(rv), rv,
                          "cannot add the session to the index of %s", rq->store);
         return 0;
     }
     return 1;
+}
+
+/* BITSNumberOfSessionsLimit at Create-Session (§13, §17.26): counted per
+ * owner key from the session index, under the owner's lock so that racing
+ * Create-Sessions cannot both slip under the limit.  Over it, the client is
+ * told to retry later (503, context 0x5): a 4xx would fail its job.  The
+ * index entry is made here, before the session: counted as a session
+ * being created, it holds the place without the lock (the record's disk
+ * flushes would otherwise hold up every other Create of the owner). */
+static int reserve_session_slot(bits_req_t *rq, bits_ack_t *ack)
+{
+    bits_lock_t *owner_lock;
+    int ok = reserve_under_lock(rq, &owner_lock, ack);
+
+    if (owner_lock)
+        bits_lock_release(owner_lock);
+    return ok;
 }
 
 static bits_ack_t packet_create(bits_req_t *rq)
@@ -156,7 +168,6 @@ static bits_ack_t packet_create(bits_req_t *rq)
     apr_finfo_t fi;
     apr_status_t rv;
     bits_ack_t ack;
-    bits_lock_t *owner_lock;
 
     if (!bits_protocol_negotiate(apr_table_get(r->headers_in, BITS_H_PROTOCOLS),
                                  r->pool))
@@ -199,17 +210,20 @@ static bits_ack_t packet_create(bits_req_t *rq)
         return bits_fail(rq, bits_ack_for_io_error(rv), rv,
                          "cannot create the session store %s", rq->store);
     bits_sweep_prepare(rq->store, r->pool);
-    if (!reserve_session_slot(rq, &owner_lock, &ack))
+    if (!reserve_session_slot(rq, &ack))
         return ack;
     rq->id_header = s->id;
     rv = bits_session_create_dir(rq->store, s->id, bits_conf_session_group(conf),
                                  r->pool);
-    if (rv != APR_SUCCESS)
+    if (rv != APR_SUCCESS) {
+        bits_index_remove(rq->store, s->owner_key, s->id, r->pool);
         return bits_fail(rq, bits_ack_for_io_error(rv), rv,
                          "cannot create the session in %s", rq->store);
-    if (!bits_save(rq, &ack))
+    }
+    if (!bits_save(rq, &ack)) {
+        bits_index_remove(rq->store, s->owner_key, s->id, r->pool);
         return ack;
-    bits_lock_release(owner_lock);
+    }
 
     apr_table_setn(r->err_headers_out, BITS_H_PROTOCOL, BITS_PROTOCOL_GUID);
     apr_table_setn(r->err_headers_out, "Accept-Encoding", "identity");
