@@ -59,7 +59,9 @@ is($h{'content-length'}, '0', 'type 1 notification has Content-Length: 0');
 is($q->{body_len}, 0, 'type 1 notification has an empty body');
 ok(!exists $h{expect}, 'no Expect header');
 ok(!exists $h{'transfer-encoding'}, 'no Transfer-Encoding');
-like($h{'user-agent'} // '', qr/^mod_bits/, 'User-Agent starts with mod_bits');
+my $version = do { open my $v, '<', "$FindBin::Bin/../VERSION" or die "VERSION: $!"; local $/; <$v> };
+$version =~ s/\s+$//;
+like($h{'user-agent'} // '', qr{^mod_bits/\Q$version\E }, "User-Agent is mod_bits/$version");
 is($q->{resp}{status}, 200, 'the back-end answered 200');
 
 is(read_state($root, $sid)->{state}, 'DONE', 'state=DONE after the completion Ack');

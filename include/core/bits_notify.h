@@ -35,6 +35,7 @@ typedef struct {
     const char *response_file;   /* where the reply is (to be) written */
     apr_interval_time_t timeout; /* whole exchange */
     apr_off_t max_reply;         /* longest by-value reply stored; -1 = no limit */
+    const char *user_agent;      /* the server's name and version; NULL: "mod_bits" */
 } bits_notice_t;
 
 typedef enum {

@@ -13,7 +13,7 @@
 #include "bits_notify.h"
 #include "bits_fileio.h"
 
-#define BITS_USER_AGENT "mod_bits/1.0 (BITS server extension)"
+#define BITS_USER_AGENT "mod_bits (BITS server extension)"
 #define CONNECT_TIMEOUT_MS 30000L
 
 /* ---- the per-process connection cache --------------------------------- */
@@ -387,7 +387,7 @@ static void post(const bits_notice_t *n, exchange_t *x)
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
                      timeout_ms < CONNECT_TIMEOUT_MS ? timeout_ms : CONNECT_TIMEOUT_MS);
-    curl_easy_setopt(h, CURLOPT_USERAGENT, BITS_USER_AGENT);
+    curl_easy_setopt(h, CURLOPT_USERAGENT, n->user_agent ? n->user_agent : BITS_USER_AGENT);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(h, CURLOPT_POST, 1L);
     curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,

@@ -245,6 +245,7 @@ static bits_ack_t complete_by_notifying(bits_req_t *rq)
                                   "/" BITS_RESPONSE_FILE, NULL);
     n.timeout = bits_conf_notify_timeout(rq->conf);
     n.max_reply = bits_conf_max_reply(rq->conf);
+    n.user_agent = "mod_bits/" MOD_BITS_VERSION " (BITS server extension)";
     if (!n.url)
         return bits_fail(rq, BITS_ACK_ERR(HTTP_INTERNAL_SERVER_ERROR, BITS_E_FAIL), 0,
                          "BITSServerNotificationURL is missing or unusable for %s",
