@@ -279,6 +279,11 @@ static int resume_or_create(struct job *j)
     return create_session(j);
 }
 
+static int auth_refused(const struct bits_ack *a)
+{
+    return a->status == 401 || a->status == 407;
+}
+
 static int run_job(struct job *j)
 {
     int rc;
@@ -321,8 +326,13 @@ int run_upload(const struct options *opt)
         rc = conn_open(&j.conn, opt, j.url, j.shown_url) ? EXIT_LOCAL : run_job(&j);
         conn_close(&j.conn);
     }
-    /* A refused job cannot be continued; network trouble can. */
-    if (j.have_key && rc != EXIT_GAVE_UP && rc != EXIT_LOCAL && rc != EXIT_TLS)
+    /* A refused job cannot be continued; network trouble can, and so can a
+     * job whose credentials were refused (the session is still the
+     * owner's: run again with the right ones). */
+    if (j.have_key && rc == EXIT_REFUSED && auth_refused(&j.ack) && j.st.session_id[0])
+        report_info("session %s is kept: run again with the right credentials to "
+                    "continue it", j.st.session_id);
+    else if (j.have_key && rc != EXIT_GAVE_UP && rc != EXIT_LOCAL && rc != EXIT_TLS)
         state_forget(&j.key);
     if (j.fd >= 0)
         close(j.fd);

@@ -242,6 +242,26 @@ sub access_lines {
     is($r->{rc}, 0, 'credentials in the URL: exit 0') or diag($r->{stderr});
     unlike($r->{stdout} . $r->{stderr}, qr/secret/, 'credentials in the URL: the password is never printed');
     like($r->{stdout}, qr{"url":"http://127\.0\.0\.1:\d+/auth/inurl\.bin"}, 'credentials in the URL: shown without them');
+    # credentials refused in the middle of an upload: the state stays, and the
+    # right ones continue the same session
+    my $big = random_bytes(300000);
+    my @mid = common('--fragment-size', '16k', '--limit-rate', '100k',
+                     make_file('mid.bin', $big), url_of('/auth/mid.bin'));
+    my $run = start_bitsup(['-u', 'alice:alice-secret', @mid]);
+    ok(wait_for_output($run, qr/^bitsup: fragment /m, 2), '401 mid-upload: under way');
+    kill 'KILL', $run->{pid};
+    wait_bitsup($run);
+    my $mid_sid = sid_in($run->{stdout});
+    $r = run_bitsup(['-u', 'alice:wrong-secret', grep { $_ ne '--limit-rate' && $_ ne '100k' } @mid]);
+    is($r->{rc}, 1, '401 mid-upload: exit 1');
+    like($r->{stderr}, qr/authentication failed \(HTTP 401/, '401 mid-upload: message');
+    like($r->{stderr}, qr/session \Q$mid_sid\E is kept/, '401 mid-upload: says the session is kept');
+    is(scalar(bitsup_state_files()), 1, '401 mid-upload: the state file remains');
+    $r = run_bitsup(['-u', 'alice:alice-secret', grep { $_ ne '--limit-rate' && $_ ne '100k' } @mid]);
+    is($r->{rc}, 0, '401 mid-upload: the right password continues') or diag($r->{stderr});
+    like($r->{stdout}, qr/^session \Q$mid_sid\E \(resumed\)/m, '401 mid-upload: the same session');
+    is(sha256_file(htdocs('auth/mid.bin')), sha256_hex($big), '401 mid-upload: sha256');
+    is(scalar(bitsup_state_files()), 0, '401 mid-upload: state file removed after success');
     my $netrc = make_file('netrc', "machine 127.0.0.1 login alice password alice-secret\n");
     chmod 0600, $netrc;
     $r = run_bitsup([common('--netrc-file', $netrc, make_file('nr.bin', $data), url_of('/auth/nr.bin'))]);
