@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: Apache-2.0 (see LICENSE)
 # A web farm on real parts (issue 12): HAProxy, round robin per request
 # with a health check, in front of three Apache nodes sharing one store
-# (t/lib/BitsTest/Farm.pm).  Run by t/farm/run.sh twice: on a local
-# directory (FARM_KIND=local) and, inside a network namespace, on a
-# GlusterFS volume that each node mounts itself (FARM_KIND=glusterfs).
+# (t/lib/BitsTest/Farm.pm).  Run by t/farm/run.sh on a local directory
+# (FARM_KIND=local), again with BITSFragmentSync On (FARM_FRAGMENT_SYNC=On)
+# and, inside a network namespace, on a GlusterFS volume that each node
+# mounts itself (FARM_KIND=glusterfs).
 #
 # Every upload must come out byte-identical with exactly one notification
 # of the application (t/lib/BitsTest/Backend.pm, by value), while:
@@ -35,7 +36,9 @@ my $app_port = $ENV{FARM_APP_PORT} || 18830;
 $SIG{ALRM} = sub { die "farm.t: timed out\n" };   # dies, so END stops the farm
 alarm 600;                                          # never hang a CI run
 
-diag("farm on $kind: store $store" . ($ENV{FARM_MOUNT} ? " ($ENV{FARM_MOUNT}, one mount per node)" : ''));
+my $every_ack_durable = ($ENV{FARM_FRAGMENT_SYNC} // '') eq 'On';
+diag("farm on $kind: store $store" . ($ENV{FARM_MOUNT} ? " ($ENV{FARM_MOUNT}, one mount per node)" : '')
+     . ($every_ack_durable ? ', BITSFragmentSync On' : ''));
 File::Path::make_path(logs_dir(), $store);
 for my $d ('uploads', 'sessions') {
     File::Path::remove_tree("$check/$d");
@@ -46,7 +49,8 @@ for my $d ('uploads', 'sessions') {
 my $be = BitsTest::Backend->start(port => $app_port, lifetime => 600,
     script => { status => 200, headers => [ 'BITS-Copy-File-To-Destination' => 'true' ] });
 my $farm = BitsTest::Farm->start(kind => $kind, store => $store, mount => $ENV{FARM_MOUNT},
-                                 app => "http://127.0.0.1:$app_port/notify");
+                                 app => "http://127.0.0.1:$app_port/notify",
+                                 fragment_sync => $every_ack_durable);
 
 is($farm->lb_config_status, 0, 'haproxy -c accepts the balancer configuration made from conf/farm-haproxy.cfg');
 is($farm->node_config_status($_), 0, "apache2 -t accepts node $_ (conf/farm-node.conf)") for 1 .. 3;

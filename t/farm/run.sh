@@ -1,9 +1,11 @@
 #!/bin/bash
 # Copyright 2026 the mod_bits authors
 # SPDX-License-Identifier: Apache-2.0 (see LICENSE)
-# `make farm-test`: the web-farm tests of issue 12 (t/farm/farm.t), twice:
+# `make farm-test`: the web-farm tests of issue 12 (t/farm/farm.t), three
+# times:
 #   1. local:     HAProxy + three Apache nodes on 127.0.0.30-33 of this
 #                 host, sharing a directory of the tree (t/state/farm-store);
+#   1b. local-sync: the same with BITSFragmentSync On (every Ack durable);
 #   2. glusterfs: the same farm inside a network namespace made here, on a
 #                 GlusterFS volume served in that namespace (glusterd refuses
 #                 loopback bricks; toolchain guide section 9), which each
@@ -96,6 +98,9 @@ if [ "${FARM_ONLY:-local}" = local ]; then
     # commands, and `wait` is one that a signal interrupts
     FARM_KIND=local prove -v t/farm/farm.t &
     wait $! || failed+=(local)
+    echo "=== farm-test: local store, BITSFragmentSync On"
+    FARM_KIND=local-sync FARM_FRAGMENT_SYNC=On prove -v t/farm/farm.t &
+    wait $! || failed+=(local-sync)
 fi
 [ "${FARM_ONLY:-glusterfs}" = glusterfs ] || { [ "${#failed[@]}" -eq 0 ]; exit; }
 

@@ -64,9 +64,12 @@ sub _start_node {
     my ($self, $i) = @_;
     my $addr = '127.0.0.' . (30 + $i);
     my $port = free_port($addr);
+    # BITSFragmentSync On (every Ack durable) when the run asks for it
+    my @sync = $self->{fragment_sync}
+        ? (qr{BITSLockTimeout 10\n} => "BITSLockTimeout 10\n    BITSFragmentSync On\n") : ();
     my $conf = $self->{node_conf} ||= $self->_example('farm-node.conf',
         qr{/srv/bits} => $self->{store},
-        qr{http://app\.internal:8080/bits/notify} => $self->{app});
+        qr{http://app\.internal:8080/bits/notify} => $self->{app}, @sync);
     my @prefix;
     if ($self->{mount}) {
         # its own mount namespace, the shared file system mounted in it
