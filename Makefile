@@ -108,6 +108,7 @@ demo: $(BITSUP)
 # The whole integration suite against a module built with ASan and UBSan
 # (httpd itself is not, so the runtimes are preloaded).  Runs in a copy of
 # the tree under /tmp; any report lands in its sanitizer logs and fails.
+# TESTS="t/30_bitsup.t ..." runs only those files, as for itest.
 ASAN_DIR = /tmp/mod_bits-sanitize
 SAN_RT   = $(shell $(CC) -print-file-name=libasan.so):$(shell $(CC) -print-file-name=libubsan.so)
 sanitize-itest:
@@ -115,9 +116,11 @@ sanitize-itest:
 	git ls-files -z | xargs -0 tar -cf - | tar -C $(ASAN_DIR) -xf -
 	cd $(ASAN_DIR) && $(APXS) -c -I include/core -I include/httpd $(VERSION_DEF) $(addprefix -Wc$(comma),$(WARN) $(SANITIZE)) \
 	    -Wl,-fsanitize=address,undefined -o mod_bits.la $(SRCS) $$(pkg-config --libs libcurl)
+	$(MAKE) -C $(ASAN_DIR)/bitsup CC="$(CC) $(SANITIZE)"      # the clients the suite
+	$(MAKE) -C $(ASAN_DIR)/bitsctl CC="$(CC) $(SANITIZE)"     # drives, sanitized too
 	cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=0:log_path=$(ASAN_DIR)/asan \
 	    UBSAN_OPTIONS=print_stacktrace=1:log_path=$(ASAN_DIR)/ubsan \
-	    LD_PRELOAD=$(SAN_RT) t/run-itest.sh $(APXS)
+	    LD_PRELOAD=$(SAN_RT) t/run-itest.sh $(APXS) $(TESTS)
 	@if ls $(ASAN_DIR)/asan.* $(ASAN_DIR)/ubsan.* >/dev/null 2>&1; then \
 	    cat $(ASAN_DIR)/asan.* $(ASAN_DIR)/ubsan.* 2>/dev/null; exit 1; fi
 	@echo "sanitize-itest: no sanitizer reports"
