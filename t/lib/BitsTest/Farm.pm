@@ -168,6 +168,8 @@ sub lb_status {
         my %r;
         @r{@f} = split /,/, $l, -1;
         next unless ($r{pxname} // '') eq 'bits_nodes' && ($r{svname} // '') =~ /^node\d$/;
+        # "* L7OK": the last result while the next check is under way
+        $r{check_status} =~ s/^\* // if defined $r{check_status};
         $out{ $r{svname} } = \%r;
     }
     return %out;
