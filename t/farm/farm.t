@@ -168,7 +168,12 @@ sub on_nodes { my ($n, $min) = @_; scalar grep { $n->{$_} >= $min } 1 .. 3 }
         my @q = map { [ lb_fragment_start('dup.bin', $sid, $chunk, $off, length $data, 1024), $chunk, 1024 ] } 1, 2;
         interleave(32 * 1024, @q);
         my @r = map { read_response($_->[0], 60) } @q;
-        $same++ if 2 == grep { $_->code == 200 && received_of($_) == $off + $fs } @r;
+        if (2 == grep { $_->code == 200 && received_of($_) == $off + $fs } @r) {
+            $same++;
+        } else {
+            diag("duplicates at $off: " . join(', ', map { $_->code . ' N=' . (received_of($_) // '-')
+                 . ' ' . ($_->header('BITS-Error-Code') // '') } @r));
+        }
         my $range = sprintf 'bytes %d-%d/%d', $off, $off + $fs - 1, length $data;
         my %n = $farm->served(sub { $_[0]{sid} eq $sid && $_[0]{range} eq $range },
                               sub { on_nodes($_[0], 1) == 2 });
