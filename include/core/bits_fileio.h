@@ -28,10 +28,6 @@ apr_status_t bits_open_nofollow(apr_file_t **f, const char *path, int create,
 apr_status_t bits_open_nofollow_size(apr_file_t **f, const char *path, int create,
                                      apr_off_t *size, apr_pool_t *p);
 
-/* Wraps an open read-write descriptor as *f, closed with p unless the
- * caller closes it first. */
-void bits_file_adopt(apr_file_t **f, int fd, apr_pool_t *p);
-
 /* Writes `len` bytes to a temp file next to `path`, syncs and renames it
  * over `path`, then syncs the directory. */
 apr_status_t bits_atomic_replace(const char *path, const char *data,

@@ -33,12 +33,6 @@ static apr_status_t close_if_open(void *data)
     return APR_SUCCESS;
 }
 
-void bits_file_adopt(apr_file_t **f, int fd, apr_pool_t *p)
-{
-    apr_os_file_put(f, &fd, APR_FOPEN_READ | APR_FOPEN_WRITE, p);
-    apr_pool_cleanup_register(p, *f, close_if_open, apr_pool_cleanup_null);
-}
-
 /* Mode of a file the store creates (README "Permissions"). */
 static mode_t create_mode(int create)
 {
@@ -110,7 +104,8 @@ apr_status_t bits_open_nofollow_size(apr_file_t **f, const char *path, int creat
         return rv;
     }
     *size = (apr_off_t)st.st_size;
-    bits_file_adopt(f, fd, p);
+    apr_os_file_put(f, &fd, APR_FOPEN_READ | APR_FOPEN_WRITE, p);
+    apr_pool_cleanup_register(p, *f, close_if_open, apr_pool_cleanup_null);
     return APR_SUCCESS;
 }
 

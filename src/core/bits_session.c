@@ -359,17 +359,24 @@ static void note_stored(bits_session_t *s)
 static apr_size_t read_progress(bits_session_t *s, const char *path, int keep,
                                 unsigned char *buf, apr_pool_t *p)
 {
-    int fd = open(path, (keep ? O_RDWR : O_RDONLY) | O_NOFOLLOW | O_CLOEXEC);
+    apr_off_t size;
+    apr_os_file_t fd;
     ssize_t n;
-    struct stat st;
 
-    if (fd < 0)
-        return 0;
-    n = pread(fd, buf, BITS_PROGRESS_SIZE, 0);
-    if (keep && fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
-        bits_file_adopt(&s->progress_file, fd, p);
-    else
+    if (keep) {
+        if (bits_open_nofollow_size(&s->progress_file, path, 0, &size, p) != APR_SUCCESS) {
+            s->progress_file = NULL;
+            return 0;
+        }
+        apr_os_file_get(&fd, s->progress_file);
+        n = pread(fd, buf, BITS_PROGRESS_SIZE, 0);
+    }
+    else {
+        if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+            return 0;
+        n = pread(fd, buf, BITS_PROGRESS_SIZE, 0);
         close(fd);
+    }
     return n > 0 ? (apr_size_t)n : 0;
 }
 

@@ -114,7 +114,7 @@ static int reserve_under_lock(bits_req_t *rq, bits_lock_t **owner_lock,
     rv = bits_index_lock(owner_lock, bits_child_claims, rq->store, key,
                          bits_conf_lock_timeout(rq->conf), r->pool);
     if (rv != APR_SUCCESS)
-        *owner_lock = NULL;
+        *owner_lock = NULL;     /* it may name a lock it already let go */
     if (rv == APR_TIMEUP || rv == APR_EAGAIN) {
         *ack = bits_fail(rq, ACK_BUSY, rv, "the sessions of '%s' are busy", key);
         return 0;
